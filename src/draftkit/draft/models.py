@@ -1,0 +1,70 @@
+"""What drafting produces: a Report of SectionDrafts, each with the exemplars it drew on."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from pydantic import BaseModel, Field
+
+
+class Exemplar(BaseModel):
+    """A past passage a section drew on (shown beside the section in the UI)."""
+
+    chunk_id: str
+    doc_id: str | None = None
+    source: str | None = None
+    title: str | None = None
+    unit: str | None = None
+    year: int | None = None
+    heading_path: list[str] = Field(default_factory=list)
+    kind: str | None = None
+    text: str
+    score: float | None = None
+
+
+class SectionDraft(BaseModel):
+    id: str  # the outline's section id, stable across regenerations
+    heading: str  # numbered, as printed: "一、基本情况", "（一）思想政治建设"
+    level: int = 1  # 1: 一、  2: （一）  3: 1.
+    kind: str = "other"
+    text: str = ""  # body paragraphs separated by "\n"; may be empty for a parent heading
+    skeleton: str = ""  # the template backend's fact-complete text (the fallback)
+    warnings: list[str] = Field(default_factory=list)
+    exemplars: list[Exemplar] = Field(default_factory=list)
+    backend: str = "template"
+    seconds: float | None = None
+
+
+class Signature(BaseModel):
+    unit: str | None = None
+    date: dt.date | None = None
+
+
+class Report(BaseModel):
+    title: str
+    year: int
+    unit: str
+    report_kind: str = "annual_summary"
+    backend: str = "template"
+    opening: str = ""
+    sections: list[SectionDraft] = Field(default_factory=list)
+    closing: str = ""
+    signature: Signature = Field(default_factory=Signature)
+    warnings: list[str] = Field(default_factory=list)
+    timings: dict[str, float] = Field(default_factory=dict)
+
+    def section(self, section_id: str) -> SectionDraft:
+        for s in self.sections:
+            if s.id == section_id:
+                return s
+        raise KeyError(section_id)
+
+    def body_text(self) -> str:
+        """Plain text of the whole report (title, opening, headings, bodies, closing)."""
+        parts = [self.title, self.opening]
+        for s in self.sections:
+            parts.append(s.heading)
+            if s.text:
+                parts.append(s.text)
+        parts.append(self.closing)
+        return "\n".join(p for p in parts if p)
