@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, computed_field
+
+#: What stands in the signature block when the facts give no date (a visible gap, never a made-up date).
+SIGNATURE_DATE_MARKER = "【待补充：落款日期】"
 
 
 class Exemplar(BaseModel):
@@ -38,6 +41,13 @@ class SectionDraft(BaseModel):
 class Signature(BaseModel):
     unit: str | None = None
     date: dt.date | None = None
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def date_text(self) -> str:
+        """The date as printed ("2024年12月20日"), or the 【待补充：落款日期】 marker."""
+        d = self.date
+        return f"{d.year}年{d.month}月{d.day}日" if d else SIGNATURE_DATE_MARKER
 
 
 class Report(BaseModel):

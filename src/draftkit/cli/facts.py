@@ -1,0 +1,67 @@
+"""`draftkit facts template|check`: the secretary's facts file (a thin shell over draftkit.facts)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from draftkit.facts import FactsError, facts_notes, facts_schema, load_facts, write_xlsx_template
+
+facts_app = typer.Typer(help="Facts files (YAML, JSON or XLSX): the only source of numbers and names in a draft.",
+                        no_args_is_help=True)
+
+
+@facts_app.command("template")
+def template_cmd(
+    path: Annotated[Path, typer.Argument(metavar="FILE.xlsx", help="Workbook to write.")],
+    force: Annotated[bool, typer.Option("--force", help="Overwrite an existing file.")] = False,
+) -> None:
+    """Write an Excel workbook to fill in (sheets 基本信息, 活动, 荣誉, 问题, 打算; one example row each)."""
+    if path.exists() and not force:
+        typer.echo(f"错误：{path} 已存在（加 --force 覆盖） / {path} exists (use --force)", err=True)
+        raise typer.Exit(2)
+    try:
+        written = write_xlsx_template(path)
+    except FactsError as exc:
+        typer.echo(str(exc), err=True)
+        raise typer.Exit(2) from None
+    except OSError as exc:
+        typer.echo(f"错误：无法写入 {path}：{exc}", err=True)
+        raise typer.Exit(2) from None
+    typer.echo(f"已写入 {written}：填好后运行 draftkit facts check {written}")
+
+
+@facts_app.command("check")
+def check_cmd(
+    path: Annotated[Path, typer.Argument(metavar="FILE", help="Facts file: .yaml, .yml, .json or .xlsx.")],
+) -> None:
+    """Validate a facts file; list every problem (in Chinese, naming the field) and what the draft will mark 【待补充】."""
+    from draftkit.draft.plan import plan_report
+    from draftkit.draft.prompts import render_skeleton
+
+    try:
+        facts = load_facts(path)
+    except FactsError as exc:
+        typer.echo(str(exc), err=True)
+        raise typer.Exit(1) from None
+    kind = facts_schema()["report_kinds"].get(facts.report_kind, facts.report_kind)
+    typer.echo(f"✓ {path}：{facts.unit}（{facts.org_name}）{facts.year}年{kind}；"
+               f"活动{len(facts.activities)}项，荣誉{len(facts.honours)}项，问题{len(facts.problems)}条，打算{len(facts.plans)}条")
+    for note in facts_notes(facts):
+        typer.echo(f"  注意：{note}")
+    plan = plan_report(facts)
+    gaps = []
+    for sp in plan.sections:
+        for label in render_skeleton(plan, sp, facts).markers:
+            gaps.append(f"{sp.heading}：{label}")
+    gaps += [f"落款：{label}" for label in plan.missing.values()]
+    if gaps:
+        typer.echo("  草稿中将留【待补充】的事实：")
+        for g in gaps:
+            typer.echo(f"    - {g}")
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(facts_app, name="facts")

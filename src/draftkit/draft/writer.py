@@ -1,0 +1,396 @@
+"""Drafting a report, section by section: plan → exemplars → prompt → backend (streaming) → guard.
+
+``draft_report`` writes every section; ``draft_section`` rewrites one and leaves the others as
+they are. Both never raise for a backend failure: the section keeps its skeleton (the facts,
+rendered by the templates) and carries a warning the user sees.
+
+Events (``on_event(*event)``), in this order per section; sections may interleave when a model
+backend runs several at once:
+
+* ``("plan", report)`` once, first: the report with every heading and empty texts;
+* ``("section_start", section_id)``;
+* ``("token", section_id, text)`` for each piece the backend yields (the skeleton for ``template``);
+* ``("section_done", section_id, SectionDraft)``.
+
+``progress(fraction, description)`` is called after each section (``gr.Progress`` and a tqdm
+adapter both fit).
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+from draftkit.config import Settings, get_settings
+from draftkit.draft.backend_base import Backend, BackendError
+from draftkit.draft.backends import get_backend, uses_skeleton
+from draftkit.draft.guard import audit_text, guard_section
+from draftkit.draft.models import Exemplar, Report, SectionDraft, Signature
+from draftkit.draft.plan import MARKER_RE, ReportPlan, SectionPlan, plan_report
+from draftkit.draft.prompts import render_part, render_section_prompt, render_skeleton
+from draftkit.facts import Facts
+
+log = logging.getLogger(__name__)
+
+EventFn = Callable[..., None]
+ProgressFn = Callable[[float, str], None]
+
+#: exemplars per section, and how many hits to fetch before the year rerank
+EXEMPLARS_PER_SECTION = 3
+FETCH_PER_SECTION = 12
+MMR = 0.5
+#: the year rerank: a hit from the report's year or just before gains up to this share of its score;
+#: a hit from a later year (which may speak of things that had not happened yet) loses FUTURE_PENALTY
+YEAR_BONUS = 0.15
+YEAR_SPAN = 10
+FUTURE_PENALTY = 0.3
+#: two passages sharing more than this share of their 6-character shingles are one passage
+DUPLICATE_SHARE = 0.5
+
+
+# ---------------------------------------------------------------------------------------------
+# Exemplars
+
+
+def _norm_unit(u: str | None) -> str:
+    return re.sub(r"[\s\u3000]+", "", u or "")
+
+
+def same_unit(a: str | None, b: str | None) -> bool:
+    """Whether two unit names denote the same unit ("青禾市第三实验小学" vs "青禾市第三实验小学党支部")."""
+    x, y = _norm_unit(a), _norm_unit(b)
+    if not x or not y:
+        return False
+    return x == y or (min(len(x), len(y)) >= 4 and (x in y or y in x))
+
+
+def _same_report(unit: str | None, year: int | None, facts: Facts) -> bool:
+    if year != facts.year:
+        return False
+    return any(same_unit(unit, u) for u in (facts.unit, facts.org_name))
+
+
+def excluded_documents(index: Any, facts: Facts) -> list[str]:
+    """Ids of indexed documents of the same unit and year as the report (never used as exemplars)."""
+    return [d.doc_id for d in index.documents() if _same_report(getattr(d, "unit", None), getattr(d, "year", None), facts)]
+
+
+def _shingles(text: str, n: int = 6) -> set[str]:
+    t = re.sub(r"[\W_]+", "", text)
+    return {t[i:i + n] for i in range(max(1, len(t) - n + 1))}
+
+
+def year_weight(hit_year: int | None, report_year: int) -> float:
+    """Multiplier of a hit's score: recent years (up to the report's) first, later years last."""
+    if hit_year is None:
+        return 1.0
+    if hit_year > report_year:
+        return 1.0 - FUTURE_PENALTY
+    return 1.0 + YEAR_BONUS * max(0.0, 1.0 - (report_year - hit_year) / YEAR_SPAN)
+
+
+def find_exemplars(index: Any, section: SectionPlan, facts: Facts, exclude_docs: list[str],
+                   k: int = EXEMPLARS_PER_SECTION) -> list[Exemplar]:
+    """Past passages of the section's kind (not from the same unit and year), recent years first."""
+    query = section.query or section.title
+    hits = index.search(query, k=FETCH_PER_SECTION, kinds=[section.kind], exclude_docs=exclude_docs or None,
+                        mode="hybrid", mmr=MMR)
+    excluded = set(exclude_docs)
+    scored = []
+    for h in hits:
+        c = h.chunk
+        if c.kind != section.kind or c.doc_id in excluded or _same_report(c.unit, c.year, facts):
+            continue
+        scored.append((h.score * year_weight(c.year, facts.year), h))
+    scored.sort(key=lambda x: -x[0])
+    kept: list[tuple[float, Any]] = []
+    seen: list[set[str]] = []
+    for score, h in scored:  # a web copy of a report is the same passage twice: keep one
+        grams = _shingles(h.chunk.text)
+        if any(len(grams & other) > DUPLICATE_SHARE * min(len(grams), len(other)) for other in seen):
+            continue
+        seen.append(grams)
+        kept.append((score, h))
+    return [
+        Exemplar(chunk_id=h.chunk.id, doc_id=h.chunk.doc_id, source=h.chunk.source, title=h.chunk.title,
+                 unit=h.chunk.unit, year=h.chunk.year, heading_path=list(h.chunk.heading_path), kind=h.chunk.kind,
+                 text=h.chunk.text, score=round(float(score), 6))
+        for score, h in kept[:k]
+    ]
+
+
+# ---------------------------------------------------------------------------------------------
+# Model output
+
+
+_PREAMBLE = re.compile(r"^(?:好的|以下|下面|改写|本节).{0,24}[：:]\s*$")
+_HEADING_START = re.compile(r"^\s*(?:[一二三四五六七八九十]+、|[（(][一二三四五六七八九十]+[）)]|\d{1,2}[.．、](?!\d))")
+
+
+def clean_model_output(raw: str, section: SectionPlan) -> str:
+    """Strip what models add around a section: fences, Markdown, an echoed heading, a preamble line."""
+    text = raw.replace("\r", "").strip()
+    text = re.sub(r"^```[a-zA-Z]*\n?|```$", "", text).strip()
+    lines = []
+    for line in text.split("\n"):
+        line = re.sub(r"^\s*#+\s*", "", line)
+        line = line.replace("**", "").replace("__", "").strip()
+        line = re.sub(r"^[-*•]\s+", "", line)
+        if line:
+            lines.append(line)
+    while lines and (_PREAMBLE.match(lines[0]) or lines[0] in (section.title, section.heading)
+                     or (_HEADING_START.match(lines[0]) and len(lines[0]) <= len(section.heading) + 4)):
+        lines.pop(0)
+    return "\n".join(lines)
+
+
+# ---------------------------------------------------------------------------------------------
+# One section
+
+
+def _marker_warning(skeleton: str) -> list[str]:
+    labels = MARKER_RE.findall(skeleton)
+    return [f"待补充：{'、'.join(dict.fromkeys(labels))}（请在事实中补上，或在文中填写）"] if labels else []
+
+
+class ModelHealth:
+    """Stops calling a model that has failed on every section so far (a server that is down).
+
+    After ``limit`` failures with no success, the remaining sections keep their skeletons at once
+    instead of each waiting for its own timeouts and retries.
+    """
+
+    def __init__(self, limit: int = 2) -> None:
+        self.limit = limit
+        self.failures = 0
+        self.successes = 0
+        self._lock = threading.Lock()
+
+    def down(self) -> bool:
+        with self._lock:
+            return self.successes == 0 and self.failures >= self.limit
+
+    def record(self, ok: bool) -> None:
+        with self._lock:
+            if ok:
+                self.successes += 1
+            else:
+                self.failures += 1
+
+
+def _write(plan: ReportPlan, sp: SectionPlan, facts: Facts, skeleton: str, exemplars: list[Exemplar],
+           backend: Backend, emit: EventFn, settings: Settings, heading: str | None = None,
+           level: int | None = None, extra_warnings: list[str] | None = None,
+           health: ModelHealth | None = None) -> SectionDraft:
+    """Generate and guard one section; never raises for a backend failure."""
+    started = time.perf_counter()
+    emit("section_start", sp.id)
+    warnings: list[str] = list(extra_warnings or [])
+    name = getattr(backend, "name", type(backend).__name__)
+    if not sp.template:
+        text = ""
+    elif uses_skeleton(backend):
+        pieces = []
+        for piece in backend.generate(skeleton, stream=True):
+            pieces.append(piece)
+            emit("token", sp.id, piece)
+        text = "".join(pieces)
+        for f in audit_text(text, facts, plan.era):  # a template bug, never expected
+            warnings.append(f"模板稿核对：{f.message}")
+    elif health is not None and health.down():
+        text = skeleton
+        warnings.append("前面各节调用模型都失败了，本节不再调用模型，已改用模板稿（只含事实的版本）。")
+    else:
+        system, prompt = render_section_prompt(plan, sp, skeleton, exemplars, facts, settings)
+        pieces = []
+        raw: str | None = None
+        try:
+            for piece in backend.generate(prompt, stream=True, system=system, max_tokens=settings.llm_max_tokens):
+                pieces.append(piece)
+                emit("token", sp.id, piece)
+            raw = "".join(pieces)
+        except BackendError as exc:
+            warnings.append(f"模型调用失败，本节已改用模板稿（只含事实的版本）：{exc}")
+        except Exception as exc:  # anything a backend raises must not lose the section
+            log.exception("backend %s failed on section %s", name, sp.id)
+            warnings.append(f"模型调用出错，本节已改用模板稿（只含事实的版本）：{type(exc).__name__}: {exc}")
+        if health is not None:
+            health.record(raw is not None)
+        if raw is None:
+            text = skeleton
+        else:
+            result = guard_section(clean_model_output(raw, sp), skeleton, facts, plan.era, heading=sp.heading)
+            text = result.text
+            warnings.extend(result.warnings)
+    warnings.extend(_marker_warning(text if text else skeleton))
+    draft = SectionDraft(id=sp.id, heading=heading or sp.heading, level=level or sp.level, kind=sp.kind, text=text,
+                         skeleton=skeleton, warnings=warnings, exemplars=exemplars, backend=name,
+                         seconds=round(time.perf_counter() - started, 4))
+    emit("section_done", sp.id, draft)
+    return draft
+
+
+def _resolve_backend(backend: Backend | str | None, settings: Settings) -> Backend:
+    if backend is None or isinstance(backend, str):
+        return get_backend(backend, settings)
+    return backend
+
+
+def _emitter(on_event: EventFn | None) -> EventFn:
+    def emit(*event: Any) -> None:
+        if on_event is None:
+            return
+        try:
+            on_event(*event)
+        except Exception:  # a broken listener must not stop drafting
+            log.exception("on_event listener failed on %s", event[0])
+
+    return emit
+
+
+def _exemplars_for(index: Any, sp: SectionPlan, facts: Facts, exclude: list[str],
+                   warnings: list[str]) -> list[Exemplar]:
+    if index is None or not sp.template or sp.children:
+        return []  # a heading-only section, or a parent's one-sentence lead: nothing to imitate
+    try:
+        return find_exemplars(index, sp, facts, exclude)
+    except Exception as exc:  # retrieval is help, not a requirement
+        log.warning("exemplar search failed for %s: %s", sp.id, exc)
+        warnings.append(f"“{sp.title}”检索范文失败（{type(exc).__name__}: {exc}），本节没有参考范文。")
+        return []
+
+
+def _workers(backend: Backend) -> int:
+    if uses_skeleton(backend):
+        return 1
+    explicit = getattr(backend, "concurrency", None)
+    if explicit:
+        return max(1, int(explicit))
+    return 1 if getattr(backend, "name", "") == "llamacpp" else 3
+
+
+# ---------------------------------------------------------------------------------------------
+# The report
+
+
+def draft_report(facts: Facts, index: Any = None, backend: Backend | str | None = None, seed: int = 0,
+                 progress: ProgressFn | None = None, on_event: EventFn | None = None,
+                 settings: Settings | None = None) -> Report:
+    """Draft the whole report. ``index``: an open retrieval ``Index`` (None: no exemplars)."""
+    t0 = time.perf_counter()
+    settings = settings or get_settings()
+    backend = _resolve_backend(backend, settings)
+    emit = _emitter(on_event)
+    plan = plan_report(facts, seed=seed, settings=settings)
+    opening = render_part(plan.opening_template, plan, facts, settings).text
+    closing = render_part(plan.closing_template, plan, facts, settings).text
+    skeletons = {sp.id: render_skeleton(plan, sp, facts, settings).text for sp in plan.sections}
+    warnings: list[str] = []
+    if index is None:
+        warnings.append("没有打开范文库（index），本次起草没有参考范文。")
+    if "signature.date" in plan.missing:
+        warnings.append("事实中没有落款日期，落款处留有【待补充：落款日期】。")
+    gaps = [m for sk in skeletons.values() for m in MARKER_RE.findall(sk)]
+    if gaps:
+        warnings.append(f"有{len(gaps)}处事实待补充：{'、'.join(dict.fromkeys(gaps))}。")
+    name = getattr(backend, "name", type(backend).__name__)
+    report = Report(
+        title=plan.title, year=plan.year, unit=plan.unit, report_kind=plan.report_kind, backend=name,
+        opening=opening, closing=closing, warnings=warnings,
+        signature=Signature(unit=plan.signature_unit, date=plan.signature_date),
+        sections=[SectionDraft(id=sp.id, heading=sp.heading, level=sp.level, kind=sp.kind, skeleton=skeletons[sp.id],
+                               backend=name) for sp in plan.sections],
+    )
+    t_plan = time.perf_counter()
+    emit("plan", report.model_copy(deep=True))
+
+    exclude: list[str] = []
+    if index is not None:
+        try:
+            exclude = excluded_documents(index, facts)
+        except Exception as exc:
+            warnings.append(f"读取范文库文档列表失败（{type(exc).__name__}: {exc}）。")
+    section_warnings: dict[str, list[str]] = {sp.id: [] for sp in plan.sections}
+    exemplars = {sp.id: _exemplars_for(index, sp, facts, exclude, section_warnings[sp.id]) for sp in plan.sections}
+    t_retrieval = time.perf_counter()
+
+    total = len(plan.sections)
+    done = 0
+
+    health = ModelHealth()
+
+    def run(sp: SectionPlan) -> SectionDraft:
+        return _write(plan, sp, facts, skeletons[sp.id], exemplars[sp.id], backend, emit, settings,
+                      extra_warnings=section_warnings[sp.id], health=health)
+
+    def advance(d: SectionDraft) -> None:
+        nonlocal done
+        done += 1
+        if progress is not None:
+            try:
+                progress(done / total if total else 1.0, d.heading)
+            except Exception:
+                log.exception("progress callback failed")
+
+    workers = _workers(backend)
+    drafts: dict[str, SectionDraft] = {}
+    if workers == 1:
+        for sp in plan.sections:
+            drafts[sp.id] = run(sp)
+            advance(drafts[sp.id])
+    else:
+        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="draft") as pool:
+            futures = {sp.id: pool.submit(run, sp) for sp in plan.sections}
+            for sp in plan.sections:
+                drafts[sp.id] = futures[sp.id].result()
+                advance(drafts[sp.id])
+    report.sections = [drafts[sp.id] for sp in plan.sections]
+    t_end = time.perf_counter()
+    report.timings = {"plan": round(t_plan - t0, 4), "retrieval": round(t_retrieval - t_plan, 4),
+                      "generation": round(t_end - t_retrieval, 4), "total": round(t_end - t0, 4)}
+    fallbacks = [s.heading for s in report.sections if any("已改用模板稿" in w for w in s.warnings)]
+    if fallbacks:
+        report.warnings.append(f"{len(fallbacks)}节改用了模板稿：{'、'.join(fallbacks)}（见各节提示）。")
+    return report
+
+
+def draft_section(report: Report, section_id: str, facts: Facts, index: Any = None,
+                  backend: Backend | str | None = None, seed: int = 0, on_event: EventFn | None = None,
+                  settings: Settings | None = None) -> SectionDraft:
+    """Rewrite one section of ``report`` (which is not changed); returns the new SectionDraft.
+
+    The heading and level stay as they are in the report. Raises KeyError when the report has no
+    such section, or when the facts no longer give the section anything to say.
+    """
+    settings = settings or get_settings()
+    backend = _resolve_backend(backend, settings)
+    emit = _emitter(on_event)
+    old = report.section(section_id)
+    plan = plan_report(facts, seed=seed, settings=settings)
+    try:
+        sp = plan.section(section_id)
+    except KeyError:
+        raise KeyError(f"section {section_id!r} ({old.heading}) has no facts to draw on any more") from None
+    skeleton = render_skeleton(plan, sp, facts, settings).text
+    warnings: list[str] = []
+    exclude: list[str] = []
+    if index is not None:
+        try:
+            exclude = excluded_documents(index, facts)
+        except Exception as exc:
+            warnings.append(f"读取范文库文档列表失败（{type(exc).__name__}: {exc}）。")
+    exemplars = _exemplars_for(index, sp, facts, exclude, warnings)
+    return _write(plan, sp, facts, skeleton, exemplars, backend, emit, settings, heading=old.heading,
+                  level=old.level, extra_warnings=warnings)
+
+
+def report_to_json_dict(report: Report) -> dict[str, Any]:
+    """The ``draftkit draft --json`` shape: title, year, unit, backend, sections (id, heading, kind,
+    text, warnings, exemplars with chunk_id/source/title/year/text), closing, signature, warnings —
+    plus the rest of the Report, so ``Report.model_validate`` reads the file back."""
+    return report.model_dump(mode="json")
