@@ -98,21 +98,30 @@ _BOMS = [
 _CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
+_PLAUSIBLE_RE = re.compile(r"[\u4e00-\u9fff\u3000-\u303f\uff00-\uffef\x20-\x7e\n\r\t\u2018-\u201d\u2026\u00b7]")
+
+
+def _plausible_text_share(text: str) -> float:
+    sample = text[:20000]
+    if not sample:
+        return 0.0
+    return len(_PLAUSIBLE_RE.findall(sample)) / len(sample)
+
+
 def _utf16_without_bom(data: bytes) -> str | None:
-    """UTF-16 text without a BOM shows NUL bytes on every other position (for ASCII/CJK mixes)."""
-    if len(data) < 4 or len(data) % 2:
+    """UTF-16 without a BOM: decode both ways and keep the one that reads as Chinese/ASCII text."""
+    if len(data) < 2:
         return None
-    sample = data[:4096]
-    even_nul = sample[0::2].count(0)
-    odd_nul = sample[1::2].count(0)
-    half = len(sample) // 2
-    for enc, nul in (("utf-16-le", odd_nul), ("utf-16-be", even_nul)):
-        if nul > 0.2 * half:
-            try:
-                return enc if data.decode(enc) else None
-            except UnicodeDecodeError:
-                continue
-    return None
+    even = data[: len(data) - len(data) % 2]
+    best: tuple[float, str] | None = None
+    for enc in ("utf-16-le", "utf-16-be"):
+        try:
+            share = _plausible_text_share(even.decode(enc))
+        except UnicodeDecodeError:
+            continue
+        if share >= 0.9 and (best is None or share > best[0]):
+            best = (share, enc)
+    return best[1] if best else None
 
 
 def decode_text(data: bytes, path: str | os.PathLike[str] = "<bytes>") -> tuple[str, str]:
@@ -412,7 +421,7 @@ def _docx_blocks(data: bytes, path: Path) -> list[Block]:
     style_num = _style_numbering(document)
     blocks: list[Block] = []
     body = document.element.body
-    for child in body.iterchildren():
+    for child in _body_items(body):
         tag = child.tag
         if tag == _W + "p":
             ppr = child.find(_W + "pPr")
@@ -436,6 +445,20 @@ def _docx_blocks(data: bytes, path: Path) -> list[Block]:
     if not any(b.text.strip() for b in blocks):
         raise IngestError(path, "the .docx has no text")
     return blocks
+
+
+def _body_items(parent):
+    """Paragraphs and tables in document order, also those inside content controls (w:sdt) and w:customXml."""
+    for child in parent.iterchildren():
+        tag = child.tag
+        if tag in (_W + "p", _W + "tbl"):
+            yield child
+        elif tag == _W + "sdt":
+            content = child.find(_W + "sdtContent")
+            if content is not None:
+                yield from _body_items(content)
+        elif tag == _W + "customXml":
+            yield from _body_items(child)
 
 
 def _table_blocks(tbl_el) -> list[Block]:
@@ -492,8 +515,18 @@ def _pdf_blocks(data: bytes, path: Path) -> list[Block]:
         raise IngestError(path, "no text layer (scanned?): the PDF has no extractable text; OCR it first")
     lines: list[str] = []
     for page in pages:
-        lines.extend(line.rstrip() for line in unicodedata.normalize("NFC", page).replace("\r", "\n").split("\n"))
+        page = unicodedata.normalize("NFC", page).replace("\r", "\n")
+        page = _PDF_SPACE_RE.sub("", page)  # pypdf puts spaces where the font changes: "2022 年" → "2022年"
+        lines.extend(line.rstrip() for line in page.split("\n"))
     return [Block(text=t) for t in _rejoin_wrapped_lines(lines)]
+
+
+_HAN_CLASS = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+_PDF_SPACE_RE = re.compile(
+    f"(?<=[{_HAN_CLASS}]) (?=[0-9])|(?<=[0-9]) (?=[{_HAN_CLASS}])"
+    "|(?<=[，。、；：！？（）“”《》]) +"
+)
+_TITLE_END_RE = re.compile(r"(?:总结|报告|材料|汇报|方案|计划|要点)$")
 
 
 def _rejoin_wrapped_lines(lines: list[str]) -> list[str]:
@@ -502,22 +535,29 @@ def _rejoin_wrapped_lines(lines: list[str]) -> list[str]:
     A line that is about as long as the page's text width and does not end a sentence
     continues on the next line.
     """
-    lengths = sorted(len(x.strip()) for x in lines if x.strip())
+    stripped = [x.strip() for x in lines]
+    lengths = sorted(len(x) for x in stripped if x)
     if not lengths:
         return []
-    full = lengths[int(0.9 * (len(lengths) - 1))]  # the typical full line length
+    # the typical full line length (needs a few lines to tell)
+    full = lengths[int(0.9 * (len(lengths) - 1))] if len(lengths) >= 5 else 0
     out: list[str] = []
     buf = ""
-    for raw in lines:
-        line = raw.strip()
+    for i, line in enumerate(stripped):
         if not line:
             if buf:
                 out.append(buf)
                 buf = ""
             continue
+        if buf and buf[-1].isascii() and buf[-1].isalnum() and line[0].isascii() and line[0].isalnum():
+            buf += " "
         buf += line
+        nxt = next((x for x in stripped[i + 1:i + 3] if x), "")
         if full >= 10 and len(line) >= 0.85 * full and line[-1] not in _SENTENCE_END:
             continue  # wrapped: the paragraph goes on
+        if not out and len(buf) <= 40 and nxt and len(nxt) <= 20 and _TITLE_END_RE.search(nxt) \
+                and not any(c in _SENTENCE_END + "，," for c in buf):
+            continue  # a title set on two lines
         out.append(buf)
         buf = ""
     if buf:

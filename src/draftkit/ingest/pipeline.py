@@ -1,0 +1,134 @@
+"""The ingestion pipeline: files or pasted text → :class:`Document` (cleaned text, structure, chunks).
+
+``ingest_paths`` is the batch entry point: directories are walked recursively, unknown file
+types are listed as skipped, and a bad file ends as an error naming the file and the problem
+— it never stops the batch and never raises.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Callable, Iterable, Sequence
+from pathlib import Path
+
+from draftkit.ingest.chunk import chunk_document
+from draftkit.ingest.clean import CleanResult, blank_result, clean_text
+from draftkit.ingest.load import SUPPORTED_EXTENSIONS, IngestError, load_file
+from draftkit.ingest.models import Block, Document, FileResult
+from draftkit.ingest.structure import parse_structure
+
+__all__ = ["ingest_file", "ingest_text", "ingest_paths", "process_text", "iter_source_files", "Progress"]
+
+#: ``progress(done, total, path)`` is called after each file of a batch.
+Progress = Callable[[int, int, str], None]
+
+_IGNORED_NAMES = (".", "~$", ".~lock")
+
+
+def process_text(
+    text: str,
+    *,
+    doc_id: str,
+    source: str,
+    sha256: str,
+    fmt: str,
+    blocks: Sequence[Block] | None = None,
+    clean: bool = True,
+    markdown: bool = False,
+) -> Document:
+    """Clean, structure and chunk one report's raw text."""
+    cleaned: CleanResult = clean_text(text, markdown=markdown) if clean else blank_result(text)
+    structure = parse_structure(cleaned.text, blocks)
+    chunks = chunk_document(cleaned.text, structure, doc_id=doc_id, source=source, placeholders=cleaned.placeholders)
+    return Document(
+        doc_id=doc_id,
+        path=source,
+        sha256=sha256,
+        format=fmt,
+        title=structure.title,
+        unit=structure.unit,
+        year=structure.year,
+        org_type=structure.org_type,
+        report_kind=structure.report_kind,
+        text=cleaned.text,
+        removals=cleaned.removals,
+        headings=structure.headings,
+        placeholders=cleaned.placeholders,
+        chunks=chunks,
+    )
+
+
+def ingest_file(path: str | os.PathLike[str]) -> Document:
+    """Load, clean, structure and chunk one file. Raises :class:`IngestError` for a bad file."""
+    loaded = load_file(path)
+    doc = process_text(
+        loaded.text,
+        doc_id=loaded.sha256[:16],
+        source=str(path),
+        sha256=loaded.sha256,
+        fmt=loaded.format,
+        blocks=loaded.blocks if loaded.format in ("docx", "doc") else None,
+        markdown=loaded.format == "md",
+    )
+    if not doc.text.strip():
+        raise IngestError(path, "no report text left after cleaning (only site furniture or markup?)")
+    return doc
+
+
+def ingest_text(text: str, source: str = "<text>", *, clean: bool = True) -> Document:
+    """Ingest pasted text. ``clean=False`` keeps the text exactly as given (offsets match the input)."""
+    data = text.encode("utf-8", "surrogatepass")
+    sha = hashlib.sha256(data).hexdigest()
+    return process_text(text, doc_id=sha[:16], source=source, sha256=sha, fmt="text", clean=clean)
+
+
+def iter_source_files(paths: Iterable[str | os.PathLike[str]]) -> list[tuple[Path, bool]]:
+    """Expand files and directories (recursively, sorted) into ``(path, supported)`` pairs.
+
+    Hidden files and Office lock files (``~$x.docx``) in walked directories are left out.
+    A missing path is returned as given (it becomes an error result).
+    """
+    out: list[tuple[Path, bool]] = []
+    for raw in paths:
+        p = Path(raw)
+        if p.is_dir():
+            for root, dirs, files in os.walk(p):
+                dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+                for name in sorted(files):
+                    if name.startswith(_IGNORED_NAMES):
+                        continue
+                    f = Path(root) / name
+                    out.append((f, f.suffix.lower() in SUPPORTED_EXTENSIONS))
+        else:
+            out.append((p, p.suffix.lower() in SUPPORTED_EXTENSIONS or not p.exists()))
+    return out
+
+
+def ingest_paths(paths: Iterable[str | os.PathLike[str]], progress: Progress | None = None) -> list[FileResult]:
+    """Ingest files and directories; one :class:`FileResult` per file (ok | error | skipped). Never raises."""
+    files = iter_source_files(paths)
+    results: list[FileResult] = []
+    total = len(files)
+    for done, (path, supported) in enumerate(files, start=1):
+        if not supported:
+            ext = path.suffix.lower() or "(none)"
+            results.append(FileResult(path=str(path), status="skipped",
+                                      error=f"{path}: unsupported file type '{ext}'"))
+        else:
+            try:
+                doc = ingest_file(path)
+                results.append(FileResult(path=str(path), status="ok", document=doc))
+            except IngestError as exc:
+                results.append(FileResult(path=str(path), status="error", error=str(exc)))
+            except MemoryError:
+                results.append(FileResult(path=str(path), status="error", error=f"{path}: out of memory"))
+            except Exception as exc:  # noqa: BLE001 - a batch never stops for one file
+                results.append(FileResult(path=str(path), status="error",
+                                          error=f"{path}: unexpected error: {exc.__class__.__name__}: {exc}"))
+        if progress is not None:
+            try:
+                progress(done, total, str(path))
+            except Exception:  # noqa: BLE001 - a broken progress callback must not break ingestion
+                pass
+    return results

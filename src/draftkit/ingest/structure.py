@@ -1,0 +1,350 @@
+"""Structure: title, unit, year, org type, report kind and the heading tree of a cleaned report.
+
+Headings have four levels — 一、 → （一） → 1. / 1、 / 1． → （1） — in full- and half-width
+forms. They are found at line starts and also inside running text (copied reports often lose
+their line breaks): after a sentence end, after a space, or right after a parent heading
+("……和做法1、加强学习"). A numbering sequence check keeps dates, decimals and stray
+enumerations out. Every field is ``None`` when the text does not say it; nothing is guessed.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+from draftkit.ingest.models import Block, Heading
+from draftkit.ingest.textutil import HAN, cn_to_int, data_key, load_data
+
+__all__ = ["Structure", "parse_structure", "find_headings", "find_title", "find_year", "find_unit",
+           "find_org_type", "find_report_kind"]
+
+
+@dataclass
+class Structure:
+    title: str | None = None
+    unit: str | None = None
+    year: int | None = None
+    org_type: str | None = None
+    report_kind: str | None = None
+    headings: list[Heading] = field(default_factory=list)
+
+
+# --------------------------------------------------------------------------- headings
+
+_CN = "一二三四五六七八九十"
+_HEADING_RE = re.compile(
+    rf"(?=[（({_CN}0-9])(?:"
+    rf"(?P<l2>[（(][ \t]*(?P<n2>[{_CN}]{{1,3}})[ \t]*[）)][ \t]*[、.．，,]?)"
+    rf"|(?P<l4>[（(][ \t]*(?P<n4>\d{{1,2}})[ \t]*[）)][ \t]*[、.．]?)"
+    rf"|(?P<l1>(?<![{_CN}第])(?P<n1>[{_CN}]{{1,3}})[ \t]*(?:[.．][ \t]*、|、|[.．](?![\d]))[ \t]*)"
+    rf"|(?P<l3>(?<![\d.．])(?P<n3>\d{{1,2}})[ \t]*(?:[.．](?![\d%％])[ \t]*、?|、)[ \t]*))"
+)
+#: Characters after which an inline heading may start.
+_BEFORE_INLINE = set("。！？!?；;：:… \t\u3000")
+_CLOSERS = set("”’」』")
+#: Where a heading's text ends (the terminator is not part of the text).
+_HEADING_END_RE = re.compile(
+    r"[。！？!?；;：:\n]|[ \t\u3000]"
+    r"|(?P<child>[（(][ \t]*(?:一|1)[ \t]*[）)]|(?<![\d.．])1[ \t]*(?:[.．](?![\d%])|、))"
+)
+_MAX_HEADING_CHARS = 60
+_INNER_STOP_RE = re.compile(r"[。！？!?；;]")
+_HAS_WORD_RE = re.compile(f"[{HAN}A-Za-z]")
+_TRAILING_PUNCT = "，,、。；;：:！!？? \t\u3000"
+
+
+def _is_list_sentence(line: str) -> bool:
+    """A numbered line that is one long sentence (ends with 。, has commas, > 30 characters)."""
+    s = line.strip()
+    return len(s) > 30 and s.endswith(("。", "；", ";")) and ("，" in s or "," in s) and not _INNER_STOP_RE.search(
+        s[:-1])
+
+
+def _heading_start_ok(text: str, pos: int, heading_ends: set[int]) -> tuple[bool, bool]:
+    """(allowed, at_line_start) for a numbering that starts at ``pos``."""
+    if pos == 0 or text[pos - 1] == "\n":
+        return True, True
+    if pos in heading_ends:
+        return True, False
+    prev = text[pos - 1]
+    if prev in _BEFORE_INLINE:
+        return True, False
+    if prev in _CLOSERS and pos >= 2 and text[pos - 2] in "。！？!?":
+        return True, False
+    return False, False
+
+
+def find_headings(text: str) -> list[Heading]:
+    """The numbered headings of a cleaned report, in order (see the module doc)."""
+    headings: list[Heading] = []
+    last: dict[int, int | None] = {1: None, 2: None, 3: None, 4: None}
+    heading_ends: set[int] = set()
+    covered_until = 0
+    for m in _HEADING_RE.finditer(text):
+        start = m.start()
+        if start < covered_until:
+            continue
+        if m.group("l1"):
+            level, n = 1, cn_to_int(m.group("n1"))
+        elif m.group("l2"):
+            level, n = 2, cn_to_int(m.group("n2"))
+        elif m.group("l3"):
+            level, n = 3, int(m.group("n3"))
+        else:
+            level, n = 4, int(m.group("n4"))
+        if n is None or n == 0:
+            continue
+        ok, line_start = _heading_start_ok(text, start, heading_ends)
+        if not ok:
+            continue
+        prev_n = last[level]
+        if line_start:
+            seq_ok = prev_n is None or n == 1 or prev_n < n <= prev_n + 2
+            if level <= 2 and prev_n is None and n > 3:
+                seq_ok = False
+        elif level <= 2:
+            seq_ok = n == (prev_n + 1 if prev_n is not None else 1)
+        else:
+            seq_ok = n == 1 or (prev_n is not None and prev_n < n <= prev_n + 2)
+        if not seq_ok:
+            continue
+        body_start = m.end()
+        if line_start:
+            nl = text.find("\n", body_start)
+            line_end = len(text) if nl < 0 else nl
+            whole = text[body_start:line_end]
+            if level >= 3 and _is_list_sentence(whole):
+                continue  # "4.深化……，继续……，落实……。": a numbered sentence, not a heading
+            if line_end - body_start <= _MAX_HEADING_CHARS and not _INNER_STOP_RE.search(
+                    whole.rstrip(_TRAILING_PUNCT)):
+                # a short numbered line is a heading as a whole ("（一）思想之核：坚持学习修党性。")
+                htext = text[body_start:line_end].strip().rstrip(_TRAILING_PUNCT).strip()
+                if htext and _HAS_WORD_RE.search(htext):
+                    _accept(headings, heading_ends, last, level, n, text[start:body_start].strip(), htext, start, line_end)
+                    covered_until = line_end
+                continue
+        end_m = _HEADING_END_RE.search(text, body_start, min(len(text), body_start + _MAX_HEADING_CHARS + 1))
+        if end_m is None:
+            # no terminator close by: a heading only when it is a whole short line
+            nl = text.find("\n", body_start)
+            line_end = len(text) if nl < 0 else nl
+            if not line_start or line_end - body_start > _MAX_HEADING_CHARS + 20:
+                continue
+            text_end = line_end
+            end = line_end
+        else:
+            text_end = end_m.start()
+            if end_m.group("child"):
+                end = text_end
+            elif end_m.group(0) in "\n":
+                end = text_end
+            else:
+                end = end_m.end()
+        htext = text[body_start:text_end].strip().rstrip(_TRAILING_PUNCT).strip()
+        if not htext or not _HAS_WORD_RE.search(htext):
+            continue
+        if end_m is not None and end_m.group("child") and text_end == body_start:
+            continue
+        _accept(headings, heading_ends, last, level, n, text[start:body_start].strip(), htext, start, end)
+        covered_until = end
+    return headings
+
+
+def _accept(headings: list[Heading], heading_ends: set[int], last: dict[int, int | None], level: int, n: int,
+            number: str, htext: str, start: int, end: int) -> None:
+    headings.append(Heading(level=level, number=number, text=htext, start=start, end=end))
+    heading_ends.add(end)
+    last[level] = n
+    for deeper in range(level + 1, 5):
+        last[deeper] = None
+
+
+# --------------------------------------------------------------------------- document fields
+
+class _Words:
+    def __init__(self, data: dict) -> None:
+        self.org_types: list[tuple[str, list[str]]] = [(o["name"], list(o["words"])) for o in data.get("org_types", [])]
+        self.own_prefixes: list[str] = list(data.get("own_org_prefixes", []))
+        self.report_kinds: list[tuple[str, list[str]]] = [(o["name"], list(o["words"])) for o in data.get("report_kinds", [])]
+        self.title_words: list[str] = list(data.get("title_words", []))
+        suffixes = sorted(data.get("unit_suffixes", []), key=len, reverse=True)
+        alt = "|".join(re.escape(s) for s in suffixes) or "学校"
+        core = rf"[{HAN}A-Za-z*＊]"
+        self.unit_re = re.compile(rf"(?:中共)?{core}{{1,30}}?(?:{alt})(?:{alt})*")
+        self.unit_stop_words: list[str] = list(data.get("unit_stop_words", []))
+        self.title_suffix_re = re.compile(
+            "(?:" + "|".join(re.escape(s) for s in sorted(data.get("title_suffixes", []), key=len, reverse=True)) + ")$"
+        ) if data.get("title_suffixes") else None
+        own = "|".join(re.escape(p) for p in self.own_prefixes) or "学校"
+        orgs = "|".join(re.escape(w) for _n, ws in self.org_types for w in sorted(ws, key=len, reverse=True))
+        self.own_org_re = re.compile(rf"(?:{own})(?P<org>{orgs})") if orgs else None
+
+
+@lru_cache(maxsize=4)
+def _words_for(path: str) -> _Words:
+    return _Words(load_data("structure.yaml"))
+
+
+def _words() -> _Words:
+    return _words_for(data_key("structure.yaml"))
+
+
+_YEAR_RE = re.compile(r"(?<!\d)((?:19|20)\d{2})(?!\d)")
+_YEAR_RANGE_RE = re.compile(r"(?<!\d)((?:19|20)\d{2})\s*[-—–~～至到]\s*((?:19|20)\d{2})(?!\d)")
+_OPENING_YEAR_RE = re.compile(r"(?<![\d自从])((?:19|20)\d{2})\s*年(?!\s*(?:以来|来|起|至|到|[-—~]))")
+_TITLE_BAD_RE = re.compile(r"[。！？!?；;]")
+_HEADING_AT_START_RE = re.compile(rf"^(?:[{_CN}]{{1,3}}\s*[、.．]|[（(]\s*[{_CN}\d]{{1,3}}\s*[）)]|\d{{1,2}}\s*[.．、](?!\d))")
+
+
+def _plausible_year(y: int) -> bool:
+    return 1978 <= y <= 2035
+
+
+def _is_title_line(line: str, w: _Words) -> bool:
+    s = line.strip()
+    if not (4 <= len(s) <= 60) or _TITLE_BAD_RE.search(s) or _HEADING_AT_START_RE.match(s):
+        return False
+    if s.count("，") + s.count(",") > 1:
+        return False
+    if any(t in s for t in w.title_words):
+        return True
+    return bool(_YEAR_RE.search(s) and "党建" in s)
+
+
+def find_title(text: str, blocks: Sequence[Block] | None = None) -> str | None:
+    """The report's title: a Word "Title" paragraph, else a title-like first line (or two)."""
+    w = _words()
+    if blocks:
+        for b in blocks[:10]:
+            style = (b.style or "").strip().lower()
+            if style in ("title", "标题") and b.text.strip():
+                return b.text.strip()
+    lines = [ln.strip() for ln in text.split("\n", 4)[:4] if ln.strip()]
+    if not lines:
+        return None
+    first = lines[0]
+    if _is_title_line(first, w):
+        return first.rstrip(_TRAILING_PUNCT)
+    if len(lines) > 1 and len(first) <= 30 and not _TITLE_BAD_RE.search(first) and w.unit_re.fullmatch(first) \
+            and _is_title_line(lines[1], w):
+        return (first + lines[1]).rstrip(_TRAILING_PUNCT)
+    return None
+
+
+def find_year(title: str | None, opening: str) -> int | None:
+    """The report's year from the title (a range gives its last year), else from the opening lines."""
+    if title:
+        rng = _YEAR_RANGE_RE.search(title)
+        if rng and _plausible_year(int(rng.group(2))):
+            return int(rng.group(2))
+        for m in _YEAR_RE.finditer(title):
+            y = int(m.group(1))
+            if _plausible_year(y):
+                return y
+    m = _OPENING_YEAR_RE.search(opening[:150])
+    if m and _plausible_year(int(m.group(1))):
+        return int(m.group(1))
+    return None
+
+
+def find_unit(title: str | None, opening: str) -> str | None:
+    """The writing body's name: from the title (before or after the year), else from the first sentence's subject."""
+    w = _words()
+    if title:
+        rest = _YEAR_RANGE_RE.sub(" ", title)
+        rest = re.sub(r"(?<!\d)(?:19|20)\d{2}(?!\d)\s*(?:学年度|学年|年度|年)?(?:上半年|下半年|半年|第[一二]学期)?", " ", rest)
+        rest = re.sub(r"^\s*关于", "", rest)
+        for part in rest.split():
+            m = w.unit_re.match(part)
+            if m and len(m.group(0)) >= 3 and not any(sw in m.group(0) for sw in w.unit_stop_words):
+                unit = m.group(0)
+                if w.title_suffix_re is not None and w.title_suffix_re.search(unit) and unit == part:
+                    continue
+                return unit
+    first = opening.lstrip(" >\t\u3000")[:60]
+    m = w.unit_re.match(first)
+    if m and len(m.group(0)) >= 4 and not any(sw in m.group(0) for sw in w.unit_stop_words):
+        after = first[m.end():m.end() + 2]
+        if after[:1] in ("，", ",") or after.startswith(("现有", "共有", "坚持", "始终", "紧紧", "认真", "全面", "深入", "围绕", "以", "在", "于", "是", "自")):
+            return m.group(0)
+    return None
+
+
+def find_org_type(title: str | None, unit: str | None, opening: str) -> str | None:
+    """党委 / 党总支 / 党支部 / 学区 / 教育局 … from the title or unit, else "学校党委"-style mentions in the opening."""
+    w = _words()
+    for source in (unit, title):
+        if source:
+            for name, words in w.org_types:
+                if any(word in source for word in words):
+                    return name
+    if w.own_org_re is not None:
+        m = w.own_org_re.search(opening[:300])
+        if m:
+            org = m.group("org")
+            for name, words in w.org_types:
+                if org in words:
+                    return name
+    return None
+
+
+def find_report_kind(title: str | None) -> str | None:
+    """年度总结 / 半年总结 / 述职报告 / 事迹材料 / 汇报, from the title."""
+    if not title:
+        return None
+    for name, words in _words().report_kinds:
+        if any(word in title for word in words):
+            return name
+    return None
+
+
+def _style_headings(text: str, blocks: Sequence[Block], numbered: list[Heading]) -> list[Heading]:
+    """Headings marked only by a Word heading style (no numbering in the text)."""
+    from draftkit.ingest.clean import normalize_punctuation
+
+    wanted: dict[str, int] = {}
+    for b in blocks:
+        if b.heading_level and b.text.strip():
+            key, _ = normalize_punctuation(b.text.strip())
+            wanted.setdefault(key.strip(), min(b.heading_level, 4))
+    if not wanted:
+        return []
+    numbered_lines = {h.start for h in numbered}
+    out: list[Heading] = []
+    pos = 0
+    for line in text.split("\n"):
+        s = line.strip()
+        if s in wanted and pos not in numbered_lines:
+            out.append(Heading(level=wanted[s], number="", text=s.rstrip(_TRAILING_PUNCT) or s, start=pos,
+                               end=pos + len(line)))
+        pos += len(line) + 1
+    return out
+
+
+def parse_structure(text: str, blocks: Sequence[Block] | None = None) -> Structure:
+    """Read title, unit, year, org type, report kind and headings from a cleaned report."""
+    title = find_title(text, blocks)
+    opening = text
+    if title:
+        idx = text.find(title)
+        if 0 <= idx < 200:
+            opening = text[idx + len(title):]
+    opening = opening.lstrip()[:400]
+    headings = find_headings(text)
+    if blocks:
+        extra = _style_headings(text, blocks, headings)
+        if extra:
+            title_line_end = text.find("\n") if title else -1
+            extra = [h for h in extra if not (title and h.text == title and h.start <= max(title_line_end, 0))]
+            headings = sorted(headings + extra, key=lambda h: h.start)
+    unit = find_unit(title, opening)
+    return Structure(
+        title=title,
+        unit=unit,
+        year=find_year(title, opening),
+        org_type=find_org_type(title, unit, opening),
+        report_kind=find_report_kind(title),
+        headings=headings,
+    )
