@@ -16,7 +16,7 @@ from pydantic import BaseModel, Field
 
 Severity = Literal["P0", "P1", "P2"]
 SEVERITIES: tuple[Severity, ...] = ("P0", "P1", "P2")
-CHECKS: tuple[str, ...] = ("fidelity", "era", "residue", "reuse")
+CHECKS: tuple[str, ...] = ("facts", "era", "residue", "reuse")
 
 
 class ReuseSource(BaseModel):
@@ -36,9 +36,9 @@ class ReuseSource(BaseModel):
 
 
 class Finding(BaseModel):
-    check: str  # fidelity | era | residue | reuse
+    check: str  # facts | era | residue | reuse
     severity: Severity  # P0 must fix, P1 should fix, P2 note
-    rule: str  # which rule fired, e.g. "era.stale_guiding", "fidelity.number_contradicts"
+    rule: str  # which rule fired, e.g. "era.stale_guiding", "facts.number_contradicts"
     section: str | None = None  # the innermost heading as printed ("（一）思想政治建设")
     paragraph: int | None = None  # paragraph index, None for whole-report findings
     span: tuple[int, int] = (0, 0)  # character range inside the paragraph's text
@@ -46,7 +46,7 @@ class Finding(BaseModel):
     message: str  # Chinese, for the user
     suggestion: str | None = None
     source: ReuseSource | None = None  # reuse: where the text came from
-    fact: str | None = None  # fidelity: the facts field concerned ("members.total")
+    fact: str | None = None  # facts: the facts field concerned ("members.total")
     raw: bool = False  # paragraph/span refer to the raw (uncleaned) text of the file
 
     def sort_key(self) -> tuple:
@@ -68,6 +68,7 @@ class Summary(BaseModel):
 
 class CheckResult(BaseModel):
     year: int | None
+    year_source: str = "none"  # facts | argument | title | text | none
     findings: list[Finding]
     summary: Summary
     source: str | None = None  # the file checked, when there was one
@@ -77,6 +78,7 @@ class CheckResult(BaseModel):
         return {
             "source": self.source,
             "year": self.year,
+            "year_source": self.year_source,
             "summary": self.summary.model_dump(),
             "findings": [f.model_dump() for f in self.findings],
         }

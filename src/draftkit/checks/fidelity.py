@@ -1,0 +1,644 @@
+"""Facts fidelity: what the text says that the facts do not support, and facts the text never uses.
+
+One implementation for reviewers (``draftkit check --facts``) and for the drafting guard, which
+calls :func:`unsupported_facts` on each drafted section with ``allowed_extra`` holding the
+skeleton's own text (numbers, names, units, dates the template rendered from the facts).
+
+What counts as a claim:
+
+* Arabic numbers with their context ("25名党员", "12次", "96.8%", "40余人"), Chinese-numeral
+  counts before a counter ("十二次", "三名"), dates ("2024年5月", "5月12日") and years;
+  heading numbers, list numbers, ordinals ("第3次") and set phrases ("三会一课") are not claims.
+* Person names next to a title ("书记李明华", "王强同志").
+* Unit names ending in a unit word (…小学, …中学, …教育局, …党支部).
+
+Severity: a number next to a keyword of a fact the facts hold (党员, 预备党员, 支部 …) that
+differs from it is P0 ("25名党员" vs ``members.total`` 23); any other unsupported number,
+percentage, date, name or unit is P1; a bare year or month is P2; an unused fact is P2.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Any
+
+from draftkit.checks.data import CJK, CN_NUMERAL_CHARS, bigram_coverage, bigrams, checks_data, cn_to_int
+from draftkit.checks.document import Paragraph, ReportText
+from draftkit.checks.models import Finding
+from draftkit.facts import Facts
+
+CHECK = "facts"
+
+
+def _msg(rule: str, **kw: Any) -> str:
+    return checks_data()["messages"][rule].format(**kw)
+
+
+# --------------------------------------------------------------------------- patterns
+@dataclass(frozen=True)
+class _Patterns:
+    date_ymd: re.Pattern[str]
+    date_iso: re.Pattern[str]
+    date_md: re.Pattern[str]
+    year_range: re.Pattern[str]
+    year: re.Pattern[str]
+    month: re.Pattern[str]
+    percent: re.Pattern[str]
+    percent_cn: re.Pattern[str]
+    number: re.Pattern[str]
+    cn_count: re.Pattern[str]
+    cn_ge: re.Pattern[str]
+    skip: list[re.Pattern[str]]
+    phrases: re.Pattern[str] | None
+    title_before: re.Pattern[str]
+    title_after: re.Pattern[str]
+    unit_suffix: re.Pattern[str]
+    data: dict[str, Any] = field(hash=False, compare=False)
+
+
+@lru_cache(maxsize=4)
+def _compile(_key: int) -> _Patterns:
+    d = checks_data()["fidelity"]
+    alt = lambda words: "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))  # noqa: E731
+    cn = f"[{CN_NUMERAL_CHARS}]"
+    kw_words = [w for k in d["keywords"] for w in k["words"]]
+    return _Patterns(
+        date_ymd=re.compile(r"((?:19|20)\d{2})\s*年\s*(\d{1,2})\s*月(?:\s*(\d{1,2})\s*[日号])?"),
+        date_iso=re.compile(r"(?<!\d)((?:19|20)\d{2})\s*[-/.]\s*(\d{1,2})(?!\d)(?:\s*[-/.]\s*(\d{1,2})(?!\d))?"),
+        date_md=re.compile(r"(?<!\d)(\d{1,2})\s*月\s*(\d{1,2})\s*[日号]"),
+        year_range=re.compile(r"(?<!\d)((?:19|20)\d{2})\s*[-—–~～至到]\s*((?:19|20)?\d{2})(?!\d)\s*(?:学年|年度|年)?"),
+        year=re.compile(r"(?<!\d)((?:19|20)\d{2})(?!\d)\s*(?:学年|年度|年)"),
+        month=re.compile(r"(?<![\d.])(\d{1,2})\s*月(?!\d)"),
+        percent=re.compile(r"(?<![\d.])(\d+(?:\.\d+)?)\s*[%％]"),
+        percent_cn=re.compile(rf"百分之({cn}+(?:点{cn}+)?)"),
+        number=re.compile(r"(?<![\d.．])(\d+(?:\.\d+)?)(?![\d])"),
+        cn_count=re.compile(rf"({cn}{{1,6}})({alt(d['cn_classifiers'])})"),
+        cn_ge=re.compile(rf"({cn}{{1,6}})个({alt(kw_words)})"),
+        skip=[re.compile(p) for p in d.get("skip_patterns", [])],
+        phrases=re.compile(alt(d["numeral_phrases"])) if d.get("numeral_phrases") else None,
+        title_before=re.compile(rf"(?:{alt(d['titles_before'])})[：:\s]?(?=[{CJK}])"),
+        title_after=re.compile(alt(d["titles_after"])),
+        unit_suffix=re.compile(alt(d["unit_suffixes"])),
+        data=d,
+    )
+
+
+def _patterns() -> _Patterns:
+    return _compile(id(checks_data()))
+
+
+# --------------------------------------------------------------------------- what the facts support
+@dataclass
+class _Support:
+    numbers: set[float] = field(default_factory=set)
+    fields: dict[str, int] = field(default_factory=dict)  # field path → value (set fields only)
+    years: set[int] = field(default_factory=set)
+    months: set[tuple[int, int]] = field(default_factory=set)  # (year, month)
+    days: set[tuple[int, int]] = field(default_factory=set)  # (month, day)
+    month_only: set[int] = field(default_factory=set)
+    ratios: set[float] = field(default_factory=set)
+    blob: str = ""
+    year: int | None = None
+    activity_counts: list[tuple[int, str, int]] = field(default_factory=list)  # (index, title, count)
+
+    def number_ok(self, value: float, approx: bool, factor: float) -> bool:
+        if value in self.numbers:
+            return True
+        if approx:
+            return any(value <= n <= value * factor for n in self.numbers)
+        return False
+
+
+_NUM_IN_STR = re.compile(r"\d+(?:\.\d+)?")
+
+
+def _numbers_in(text: str, pats: _Patterns) -> set[float]:
+    out = {float(m.group(0)) for m in _NUM_IN_STR.finditer(text)}
+    for m in pats.cn_count.finditer(text):
+        v = cn_to_int(m.group(1))
+        if v is not None:
+            out.add(float(v))
+    return out
+
+
+def _dates_in(text: str, sup: _Support) -> None:
+    for m in re.finditer(r"((?:19|20)\d{2})\s*[-/.年]\s*(\d{1,2})(?:\s*[-/.月]\s*(\d{1,2}))?", text):
+        y, mo = int(m.group(1)), int(m.group(2))
+        sup.years.add(y)
+        sup.months.add((y, mo))
+        sup.month_only.add(mo)
+        if m.group(3):
+            sup.days.add((mo, int(m.group(3))))
+    for m in re.finditer(r"(?<!\d)(\d{1,2})\s*月\s*(\d{1,2})\s*[日号]", text):
+        sup.days.add((int(m.group(1)), int(m.group(2))))
+        sup.month_only.add(int(m.group(1)))
+    for m in re.finditer(r"(?<!\d)((?:19|20)\d{2})(?!\d)", text):
+        sup.years.add(int(m.group(1)))
+
+
+def _facts_strings(facts: Facts) -> list[str]:
+    out = [facts.unit, facts.org_name or "", facts.parent_org or "", facts.brand or ""]
+    out += facts.structure.committee
+    for a in facts.activities:
+        out += [a.title, a.detail or ""]
+    for h in facts.honours:
+        out += [h.title, h.level or "", h.recipient or ""]
+    out += facts.highlights + facts.problems + facts.plans
+    if facts.signature.unit:
+        out.append(facts.signature.unit)
+    return [s for s in out if s]
+
+
+def _strip_quotes(s: str) -> str:
+    return re.sub(r"[“”\"'‘’《》〈〉「」]", "", s).strip()
+
+
+def _build_support(facts: Facts, allowed_extra: Iterable[Any]) -> _Support:
+    pats = _patterns()
+    sup = _Support(year=facts.year)
+    m, s = facts.members, facts.structure
+    for name in ("total", "probationary", "retired", "activists", "applicants", "developed", "staff"):
+        v = getattr(m, name)
+        if v is not None:
+            sup.fields[f"members.{name}"] = v
+    for name in ("branches", "groups"):
+        v = getattr(s, name)
+        if v is not None:
+            sup.fields[f"structure.{name}"] = v
+    if m.total is not None:
+        if m.probationary is not None:
+            sup.fields["derived.total_minus_probationary"] = m.total - m.probationary
+        if m.retired is not None:
+            sup.fields["derived.total_minus_retired"] = m.total - m.retired
+            if m.probationary is not None:
+                sup.numbers.add(float(m.total - m.retired - m.probationary))
+    if m.staff is not None and m.total is not None and m.staff >= m.total:
+        sup.numbers.add(float(m.staff - m.total))
+    sup.numbers |= {float(v) for v in sup.fields.values()}
+    for i, a in enumerate(facts.activities):
+        if a.date:
+            _dates_in(a.date, sup)
+        if a.count is not None:
+            sup.activity_counts.append((i, _strip_quotes(a.title), a.count))
+        for v in (a.count, a.participants):
+            if v is not None:
+                sup.numbers.add(float(v))
+    for h in facts.honours:
+        if h.year:
+            sup.years.add(h.year)
+    sup.years |= {facts.year - 1, facts.year, facts.year + 1}
+    if facts.signature.date:
+        d = facts.signature.date
+        sup.years.add(d.year)
+        sup.months.add((d.year, d.month))
+        sup.month_only.add(d.month)
+        sup.days.add((d.month, d.day))
+    strings = _facts_strings(facts)
+    extras: list[str] = []
+    for x in allowed_extra or ():
+        if isinstance(x, bool):
+            continue
+        if isinstance(x, int | float):
+            sup.numbers.add(float(x))
+            if 1900 <= x <= 2100:
+                sup.years.add(int(x))
+        elif x is not None:
+            extras.append(str(x))
+    for text in strings + extras:
+        sup.numbers |= _numbers_in(text, pats)
+        _dates_in(text, sup)
+        for pm in pats.percent.finditer(text):
+            sup.ratios.add(float(pm.group(1)))
+    # percentages the facts imply (党员占教职工的 38.3%)
+    pool = sorted({v for v in sup.fields.values() if v})
+    for a in pool:
+        for b in pool:
+            if a < b:
+                sup.ratios.add(round(100.0 * a / b, 1))
+    sup.numbers |= {float(y) for y in sup.years}
+    sup.blob = "\n".join(strings + extras)
+    return sup
+
+
+# --------------------------------------------------------------------------- extraction helpers
+class _Taken:
+    """Spans of a paragraph already explained (dates, phrases, headings): numbers inside are skipped.
+    A byte mask, so marking and testing cost the span's length (linear over a paragraph)."""
+
+    def __init__(self, length: int) -> None:
+        self.mask = bytearray(length)
+
+    def add(self, s: int, e: int) -> None:
+        if e > s:
+            self.mask[s:e] = b"\x01" * (e - s)
+
+    def hit(self, s: int, e: int) -> bool:
+        return any(self.mask[s:e])
+
+
+_BOUNDARY = set("，。、；：！？,.;:!?（）()“”\"'《》 \t\u3000\n—")
+
+
+def _is_list_number(text: str, s: int, e: int) -> bool:
+    """"1." / "2、" / "（3）" used as list numbering, not a count."""
+    before = text[s - 1] if s > 0 else ""
+    after = text[e] if e < len(text) else ""
+    if before in "（(" and after in "）)":
+        return True
+    if after in ".．、" and (s == 0 or before in _BOUNDARY or before in "0123456789"):
+        nxt = text[e + 1] if e + 1 < len(text) else ""
+        return not nxt.isdigit()
+    return False
+
+
+def _keyword_fields(text: str, s: int, e: int, keywords: list[dict], classifiers: list[str]) -> list[str]:
+    """The fact fields a number at [s, e) speaks of, from the words right after or before it."""
+    after = text[e : e + 12]
+    for c in classifiers:  # longest first
+        if after.startswith(c):
+            after = after[len(c) :]
+            break
+    cut = re.search(r"[，。、；：！？,;:!?（）()]", after)
+    after = after[: cut.start()] if cut else after
+    before = text[max(0, s - 10) : s]
+    cut = None
+    for m in re.finditer(r"[，。、；：！？,;:!?（）()]", before):
+        cut = m
+    before = before[cut.end() :] if cut else before
+    for k in keywords:
+        for w in k["words"]:
+            if w in after[: len(w) + 2] or (w in before and before.rfind(w) + len(w) >= len(before) - 3):
+                return list(k["fields"])
+    return []
+
+
+def _label(path: str, labels: dict[str, str], sup: _Support) -> str:
+    m = re.fullmatch(r"activities\[(\d+)\]\.count", path)
+    if m:
+        title = next((t for i, t, _ in sup.activity_counts if i == int(m.group(1))), "")
+        return f"{labels['activities']}“{title}”次数"
+    return labels.get(path, path)
+
+
+def _activity_counts(text: str, s: int, sup: _Support) -> list[tuple[str, int]]:
+    """An activity named just before a number ("专题党课5次") makes its count the fact to match."""
+    before = text[max(0, s - 16) : s]
+    cut = None
+    for m in re.finditer(r"[，。；：！？,;:!?]", before):
+        cut = m
+    before = before[cut.end() :] if cut else before
+    return [(f"activities[{i}].count", c) for i, title, c in sup.activity_counts if title and title in before]
+
+
+def _surname_ok(name: str, d: dict) -> bool:
+    if any(name.startswith(c) for c in d["compound_surnames"]):
+        return len(name) in (3, 4)
+    return name[0] in d["surnames"] and len(name) in (2, 3)
+
+
+def _name_ok(name: str, d: dict) -> bool:
+    if not re.fullmatch(f"[{CJK}]+", name):
+        return False
+    if name in d["not_names"] or name[:2] in d["not_names"] or name[-2:] in d["not_names"]:
+        return False
+    if any(ch in d.get("name_bad_chars", "") for ch in name[1:]):
+        return False
+    return _surname_ok(name, d)
+
+
+def _followed_ok(text: str, end: int, d: dict) -> bool:
+    if end >= len(text) or text[end] in _BOUNDARY:
+        return True
+    return any(text.startswith(f, end) for f in d["name_followers"])
+
+
+def _names_in(text: str, pats: _Patterns) -> list[tuple[int, int, str]]:
+    d = pats.data
+    found: dict[int, tuple[int, int, str]] = {}
+    for m in pats.title_before.finditer(text):
+        e0 = m.end()
+        for length in (4, 3, 2):
+            name = text[e0 : e0 + length]
+            if len(name) == length and _name_ok(name, d) and _followed_ok(text, e0 + length, d):
+                found.setdefault(e0, (e0, e0 + length, name))
+                break
+    for m in pats.title_after.finditer(text):
+        s0 = m.start()
+        for length in (4, 3, 2):
+            st = s0 - length
+            if st < 0:
+                continue
+            name = text[st:s0]
+            before = text[st - 1] if st > 0 else ""
+            boundary = st == 0 or before in _BOUNDARY or before in "由和与及请对向给被让是了为等有" or any(
+                text[:st].endswith(t) for t in d["titles_before"]
+            )
+            if boundary and _name_ok(name, d):
+                if not any(a <= st < b for a, b, _ in found.values()):
+                    found.setdefault(st, (st, s0, name))
+                break
+    return sorted(found.values())
+
+
+def _strip_generic(prefix: str, generic: list[str]) -> str:
+    changed = True
+    while changed and prefix:
+        changed = False
+        for g in generic:
+            if prefix.startswith(g):
+                prefix = prefix[len(g) :]
+                changed = True
+                break
+    return prefix
+
+
+_COUNT_RE = re.compile(rf"(?:\d+|[{CN_NUMERAL_CHARS}]+)(?:个|所|名|家)")
+_UNIT_CHAR_RE = re.compile(f"[{CJK}0-9A-Za-z]")
+_MASK_RE = re.compile(r"[Xx×*＊]")
+_CJK_RE = re.compile(f"[{CJK}]")
+
+
+@lru_cache(maxsize=4)
+def _unit_word_res(stop_words: tuple[str, ...], generic_words: tuple[str, ...]) -> tuple[re.Pattern[str], re.Pattern[str]]:
+    alt = lambda words: "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True)) or "(?!)"  # noqa: E731
+    return re.compile(alt(stop_words)), re.compile(f"(?:{alt(generic_words)})$")
+
+
+def _units_in(text: str, pats: _Patterns) -> list[tuple[int, int, int]]:
+    """(start of name, start of suffix, end) for each unit-like name."""
+    d = pats.data
+    stop = set(d["unit_stop_chars"])
+    generic = sorted(d["unit_generic_prefixes"], key=len, reverse=True)
+    generic_suffixes = set(d.get("unit_generic_suffixes", []))
+    place = d.get("unit_place_chars", "")
+    not_after = d.get("unit_not_after", "")
+    stop_re, generic_end_re = _unit_word_res(tuple(d.get("unit_stop_words", [])), tuple(d.get("unit_generic_words", [])))
+    out = []
+    last_end = -1
+    for m in pats.unit_suffix.finditer(text):
+        s, e = m.start(), m.end()
+        p = s
+        while p > 0 and s - p < 16 and p - 1 > last_end and text[p - 1] not in stop and _UNIT_CHAR_RE.match(text[p - 1]):
+            p -= 1
+        last_end = e
+        if e < len(text) and text[e] in not_after:
+            continue
+        if generic_end_re.search(text, max(0, e - 8), e):
+            continue
+        prefix = text[p:s]
+        if _MASK_RE.search(prefix):
+            continue  # a masked name is the residue check's business
+        cut = 0
+        for sm in stop_re.finditer(prefix):
+            cut = max(cut, sm.end())
+        for cm in _COUNT_RE.finditer(prefix):
+            cut = max(cut, cm.end())
+        core = _strip_generic(prefix[cut:], generic)
+        if len(_CJK_RE.findall(core)) < 2:
+            continue
+        if m.group(0) in generic_suffixes and not any(ch in place for ch in core):
+            continue
+        out.append((s - len(core), s, e))
+    return out
+
+
+# --------------------------------------------------------------------------- the checks
+def unsupported_facts(text: str | ReportText, facts: Facts, allowed_extra: Iterable[Any] = ()) -> list[Finding]:
+    """Numbers, dates, percentages, names and unit names in ``text`` that ``facts`` do not support.
+
+    ``allowed_extra``: strings or numbers that count as supported besides the facts (the guard
+    passes the skeleton's text, the year, dates and heading numbers).
+    """
+    doc = text if isinstance(text, ReportText) else ReportText.from_text(text or "", detect=False)
+    sup = _build_support(facts, allowed_extra)
+    findings: list[Finding] = []
+    for para in doc.paragraphs:
+        findings.extend(_check_paragraph(para, sup))
+    return findings
+
+
+def _finding(para: Paragraph, rule: str, severity: str, s: int, e: int, message: str, suggestion: str | None,
+             fact: str | None = None) -> Finding:
+    return Finding(check=CHECK, severity=severity, rule=rule, section=para.section, paragraph=para.index,
+                   span=(s, e), text=para.text[s:e], message=message, suggestion=suggestion, fact=fact)
+
+
+def _check_paragraph(para: Paragraph, sup: _Support) -> list[Finding]:
+    pats = _patterns()
+    d = pats.data
+    text = para.text
+    taken = _Taken(len(text))
+    out: list[Finding] = []
+    labels = checks_data()["fact_labels"]
+    if para.heading_label:
+        lab_end = text.find(para.heading_label) + len(para.heading_label)
+        taken.add(0, max(lab_end, 0))
+    for rx in pats.skip:
+        for m in rx.finditer(text):
+            taken.add(m.start(), m.end())
+    if pats.phrases is not None:
+        for m in pats.phrases.finditer(text):
+            taken.add(m.start(), m.end())
+    sug_num = _msg("facts.suggest_number")
+
+    # dates
+    for m in pats.date_ymd.finditer(text):
+        y, mo = int(m.group(1)), int(m.group(2))
+        day = int(m.group(3)) if m.group(3) else None
+        ok = (y, mo) in sup.months and (day is None or (mo, day) in sup.days)
+        if not ok and day is None and (y, mo) not in sup.months and y in sup.years and mo in sup.month_only:
+            ok = True
+        taken.add(m.start(), m.end())
+        if not ok:
+            out.append(_finding(para, "facts.date_unsupported", "P1", m.start(), m.end(),
+                                _msg("facts.date_unsupported", text=m.group(0)), sug_num))
+    for m in pats.date_iso.finditer(text):
+        if taken.hit(m.start(), m.end()):
+            continue
+        y, mo = int(m.group(1)), int(m.group(2))
+        if not 1 <= mo <= 12:
+            continue
+        taken.add(m.start(), m.end())
+        day = int(m.group(3)) if m.group(3) else None
+        if (y, mo) not in sup.months or (day is not None and (mo, day) not in sup.days):
+            out.append(_finding(para, "facts.date_unsupported", "P1", m.start(), m.end(),
+                                _msg("facts.date_unsupported", text=m.group(0)), sug_num))
+    for m in pats.date_md.finditer(text):
+        if taken.hit(m.start(), m.end()):
+            continue
+        taken.add(m.start(), m.end())
+        if (int(m.group(1)), int(m.group(2))) not in sup.days:
+            out.append(_finding(para, "facts.date_unsupported", "P1", m.start(), m.end(),
+                                _msg("facts.date_unsupported", text=m.group(0)), sug_num))
+    for m in pats.year_range.finditer(text):
+        if taken.hit(m.start(), m.end()):
+            continue
+        taken.add(m.start(), m.end())
+        y1 = int(m.group(1))
+        if y1 not in sup.years:
+            out.append(_finding(para, "facts.year_unsupported", "P2", m.start(), m.end(),
+                                _msg("facts.year_unsupported", text=m.group(0), year=sup.year), None))
+    for m in pats.year.finditer(text):
+        if taken.hit(m.start(), m.end()):
+            continue
+        taken.add(m.start(), m.end())
+        if int(m.group(1)) not in sup.years:
+            out.append(_finding(para, "facts.year_unsupported", "P2", m.start(), m.end(),
+                                _msg("facts.year_unsupported", text=m.group(0), year=sup.year), None))
+    for m in pats.month.finditer(text):
+        if taken.hit(m.start(), m.end()):
+            continue
+        taken.add(m.start(), m.end())
+        mo = int(m.group(1))
+        if 1 <= mo <= 12 and mo not in sup.month_only:
+            out.append(_finding(para, "facts.date_unsupported", "P2", m.start(), m.end(),
+                                _msg("facts.date_unsupported", text=m.group(0)), None))
+
+    # percentages
+    def pct_ok(v: float) -> bool:
+        return any(abs(v - r) <= 0.6 for r in sup.ratios)
+
+    for m in pats.percent.finditer(text):
+        taken.add(m.start(), m.end())
+        if not pct_ok(float(m.group(1))):
+            out.append(_finding(para, "facts.percent_unsupported", "P1", m.start(), m.end(),
+                                _msg("facts.percent_unsupported", text=m.group(0)), sug_num))
+    for m in pats.percent_cn.finditer(text):
+        taken.add(m.start(), m.end())
+        whole = m.group(1).split("点")[0]
+        v = cn_to_int(whole)
+        if v is not None and not pct_ok(float(v)):
+            out.append(_finding(para, "facts.percent_unsupported", "P1", m.start(), m.end(),
+                                _msg("facts.percent_unsupported", text=m.group(0)), sug_num))
+
+    # counts: Arabic numbers, then Chinese numerals before a counter
+    classifiers = sorted(d["classifiers"], key=len, reverse=True)
+    approx_words = tuple(d["approx_words"])
+    factor = float(d.get("approx_factor", 1.5))
+    not_before = tuple(d["not_count_before"])
+
+    def judge(s: int, e: int, value: float, counter_end: int) -> None:
+        approx = text.startswith(approx_words, counter_end) or text.startswith(approx_words, e)
+        if sup.number_ok(value, approx, factor):
+            return
+        fields = _keyword_fields(text, s, e, d["keywords"], classifiers)
+        known = [(f, sup.fields[f]) for f in fields if f in sup.fields] or _activity_counts(text, s, sup)
+        end = counter_end
+        while end < len(text) and end - counter_end < 6 and text[end] not in _BOUNDARY:
+            end += 1
+        shown = text[s:end] if known else text[s:counter_end]
+        if known:
+            facts_desc = f"{_label(known[0][0], labels, sup)}为{known[0][1]}"
+            out.append(_finding(para, "facts.number_contradicts", "P0", s, counter_end,
+                                _msg("facts.number_contradicts", text=shown, facts=facts_desc), sug_num,
+                                fact=known[0][0]))
+        else:
+            out.append(_finding(para, "facts.number_unsupported", "P1", s, counter_end,
+                                _msg("facts.number_unsupported", text=shown), sug_num))
+
+    for m in pats.number.finditer(text):
+        s, e = m.start(), m.end()
+        if taken.hit(s, e) or _is_list_number(text, s, e) or text[max(0, s - 1) : s] in not_before:
+            continue
+        counter_end = e
+        for c in classifiers:
+            if text.startswith(c, e):
+                counter_end = e + len(c)
+                break
+        judge(s, e, float(m.group(1)), counter_end)
+    for rx in (pats.cn_count, pats.cn_ge):
+        for m in rx.finditer(text):
+            s, e = m.start(1), m.end(1)
+            if taken.hit(s, e) or text[max(0, s - 1) : s] in not_before:
+                continue
+            v = cn_to_int(m.group(1))
+            if v is None or v < 2:
+                continue
+            taken.add(s, m.end())
+            judge(s, e, float(v), m.end(2) if rx is pats.cn_count else e + 1)
+
+    # names and units
+    for s, e, name in _names_in(text, pats):
+        if name in sup.blob or (len(name) >= 3 and name[1:] in sup.blob):
+            continue
+        out.append(_finding(para, "facts.name_unsupported", "P1", s, e,
+                            _msg("facts.name_unsupported", text=name), _msg("facts.suggest_name")))
+    for p, s, e in _units_in(text, pats):
+        if any(text[q:e] in sup.blob or (s - q >= 2 and text[q:s] in sup.blob) for q in range(p, s - 1)):
+            continue
+        out.append(_finding(para, "facts.unit_unsupported", "P1", p, e,
+                            _msg("facts.unit_unsupported", text=text[p:e]), _msg("facts.suggest_unit")))
+    out.sort(key=lambda f: f.span)
+    return out
+
+
+# --------------------------------------------------------------------------- unused facts
+def unused_facts(text: str | ReportText, facts: Facts) -> list[Finding]:
+    """Facts the text never uses (P2 notes): counts, activities, honours, committee names, brand,
+    highlights, problems and plans. A free-text fact counts as used when most of its character
+    bigrams occur in the text (so a paraphrase that keeps the key words counts)."""
+    doc = text if isinstance(text, ReportText) else ReportText.from_text(text or "", detect=False)
+    full = doc.text
+    pats = _patterns()
+    labels = checks_data()["fact_labels"]
+    d = pats.data
+    classifiers = sorted(d["classifiers"], key=len, reverse=True)
+    text_numbers: set[float] = set()
+    field_numbers: set[tuple[str, float]] = set()  # (field, value) for numbers next to a fact keyword
+    for para in doc.paragraphs:
+        t = para.text
+        spans = [(m.start(1), m.end(1), float(m.group(1))) for m in pats.number.finditer(t)]
+        for m in pats.cn_count.finditer(t):
+            v = cn_to_int(m.group(1))
+            if v is not None:
+                spans.append((m.start(1), m.end(1), float(v)))
+        for m in pats.cn_ge.finditer(t):
+            v = cn_to_int(m.group(1))
+            if v is not None:
+                spans.append((m.start(1), m.end(1), float(v)))
+        for s, e, v in spans:
+            text_numbers.add(v)
+            for f in _keyword_fields(t, s, e, d["keywords"], classifiers):
+                field_numbers.add((f, v))
+    text_bigrams = bigrams(full)
+    out: list[Finding] = []
+
+    def add(path: str, label: str, value: Any) -> None:
+        out.append(Finding(check=CHECK, severity="P2", rule="facts.fact_unused", text=str(value), fact=path,
+                           message=_msg("facts.fact_unused", label=label, value=value),
+                           suggestion=_msg("facts.suggest_unused")))
+
+    for name in ("total", "probationary", "retired", "activists", "applicants", "developed", "staff"):
+        v = getattr(facts.members, name)
+        if v and (f"members.{name}", float(v)) not in field_numbers:
+            add(f"members.{name}", labels.get(f"members.{name}", name), v)
+    for name in ("branches", "groups"):
+        v = getattr(facts.structure, name)
+        if v and not (name == "branches" and v == 1) and (f"structure.{name}", float(v)) not in field_numbers:
+            add(f"structure.{name}", labels.get(f"structure.{name}", name), v)
+    for i, entry in enumerate(facts.structure.committee):
+        person = entry.split()[-1] if entry.split() else entry
+        if person and person not in full:
+            add(f"structure.committee[{i}]", labels["structure.committee"], entry)
+
+    def used(s: str, need: float = 0.6) -> bool:
+        return bool(s) and (s in full or bigram_coverage(s, text_bigrams) >= need)
+
+    for i, a in enumerate(facts.activities):
+        if not used(a.title):
+            add(f"activities[{i}]", labels["activities"], a.title)
+        elif a.count and float(a.count) not in text_numbers:
+            add(f"activities[{i}].count", f"{labels['activities']}“{a.title}”次数", a.count)
+    for i, h in enumerate(facts.honours):
+        if not used(h.title) or (h.recipient and h.recipient not in full):
+            add(f"honours[{i}]", labels["honours"], "，".join(x for x in (h.recipient, h.title) if x))
+    if facts.brand and not used(facts.brand):
+        add("brand", labels["brand"], facts.brand)
+    for key in ("highlights", "problems", "plans"):
+        for i, item in enumerate(getattr(facts, key)):
+            if not used(item, 0.5):
+                add(f"{key}[{i}]", labels[key], item)
+    return out

@@ -1,0 +1,253 @@
+"""The residue check: what a template or a copied web page left in the report.
+
+* ``residue.placeholder`` (P0): masked or unfilled words — ``XX``/``xx``, ``X名``, ``**``,
+  ``【待补充……】``; ``residue.letter_mask`` (P1): "D建"-style masks and "特色.主义" dots.
+* ``residue.furniture`` / ``residue.ad`` / ``residue.page_marker`` / ``residue.file_name`` /
+  ``residue.appended_document``: 文库-site furniture, found by the ingest cleaning rules
+  themselves (:mod:`draftkit.ingest.clean`, phrase list ``prompts/cleaning.yaml``) run on the
+  raw text, so review and ingestion agree on what furniture is.
+* ``residue.duplicate`` (P1): a paragraph repeated word for word.
+* ``residue.heading_gap`` / ``residue.heading_first`` / ``residue.heading_disorder`` (P1):
+  heading numbers that skip (一、 then 三、), start late, or go back ((二) before (一)).
+* ``residue.halfwidth`` (P2): half-width punctuation between Chinese characters (one finding
+  per paragraph, with the count).
+
+Placeholders, furniture and half-width punctuation are looked for in the raw text (the file as
+submitted, ``ReportText.residue_paragraphs``); duplicates and headings in the cleaned
+paragraphs, where page markers no longer cut sentences. Everything is linear in the text.
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+from typing import Any
+
+from draftkit.checks.data import CJK, checks_data, normalize_for_match
+from draftkit.checks.document import Paragraph, ReportText
+from draftkit.checks.models import Finding
+
+CHECK = "residue"
+MIN_DUPLICATE_CHARS = 15  # shorter repeated lines ("一、基本情况") are not reported
+
+_CN = "一二三四五六七八九十"
+_HALFWIDTH_RE = re.compile(rf"(?<=[{CJK}])[,;:?!()](?=[{CJK}])")
+
+_REMOVAL_RULES: dict[str, tuple[str, str]] = {  # ingest rule → (finding rule, severity)
+    "furniture": ("residue.furniture", "P0"),
+    "ad": ("residue.ad", "P0"),
+    "page_marker": ("residue.page_marker", "P1"),
+    "file_name": ("residue.file_name", "P1"),
+    "document_separator": ("residue.furniture", "P1"),
+    "appended_document": ("residue.appended_document", "P0"),
+}
+
+
+def _msg(rule: str, **kw: Any) -> str:
+    return checks_data()["messages"][rule].format(**kw)
+
+
+def _short(s: str, n: int = 30) -> str:
+    s = s.strip()
+    return s if len(s) <= n else s[:n] + "……"
+
+
+class _Located:
+    """Offsets in the paragraphs joined by newlines → (paragraph, span)."""
+
+    def __init__(self, paragraphs: list[Paragraph]):
+        self.paragraphs = paragraphs
+        self.starts: list[int] = []
+        pos = 0
+        for p in paragraphs:
+            self.starts.append(pos)
+            pos += len(p.text) + 1
+        self.text = "\n".join(p.text for p in paragraphs)
+
+    def locate(self, start: int, end: int) -> tuple[Paragraph, int, int]:
+        i = max(0, bisect.bisect_right(self.starts, start) - 1)
+        p = self.paragraphs[i]
+        s = start - self.starts[i]
+        return p, max(0, s), max(0, min(len(p.text), end - self.starts[i]))
+
+
+def check_residue(doc: ReportText | str | Any) -> list[Finding]:
+    """Placeholders, site furniture, duplicated paragraphs, heading numbering, half-width punctuation."""
+    rt = ReportText.from_text(doc, detect=False) if isinstance(doc, str) else ReportText.coerce(doc)
+    findings: list[Finding] = []
+    raw_paras = rt.residue_paragraphs
+    if raw_paras:
+        raw = rt.raw_paragraphs is not None
+        loc = _Located(raw_paras)
+        furniture = _furniture(loc, raw)
+        findings += furniture
+        findings += _placeholders(loc, raw, [(f.paragraph, f.span) for f in furniture])
+        findings += _halfwidth(raw_paras, raw, {f.paragraph for f in furniture if f.rule == "residue.furniture"})
+    findings += _duplicates(rt.paragraphs)
+    findings += _headings(rt.paragraphs)
+    return findings
+
+
+def _finding(p: Paragraph, rule: str, severity: str, s: int, e: int, message: str, suggestion: str | None,
+             raw: bool) -> Finding:
+    return Finding(check=CHECK, severity=severity, rule=rule, section=p.section, paragraph=p.index, span=(s, e),
+                   text=p.text[s:e], message=message, suggestion=suggestion, raw=raw)
+
+
+# --------------------------------------------------------------------------- furniture (ingest's rules)
+def _furniture(loc: _Located, raw: bool) -> list[Finding]:
+    from draftkit.ingest import clean
+
+    text = loc.text
+    removals = []
+    _, rem = clean.strip_furniture(text)
+    removals += rem
+    # blank the furniture lines (same length) so the later rules see the report as ingestion does
+    blanked = list(text)
+    for r in rem:
+        for i in range(r.start, min(len(text), r.start + len(r.text))):
+            if blanked[i] != "\n":
+                blanked[i] = " "
+    blanked_text = "".join(blanked)
+    for rule in (clean.strip_inline_ads, clean.join_page_markers, clean.split_documents, clean.strip_foreign_tail):
+        _, rem = rule(blanked_text)
+        removals += rem
+    out: list[Finding] = []
+    sug = _msg("residue.suggest_furniture")
+    for r in sorted(removals, key=lambda r: r.start):
+        mapped = _REMOVAL_RULES.get(r.rule)
+        if mapped is None:
+            continue
+        rule, severity = mapped
+        shown = text[r.start : r.start + len(r.text)]
+        if not shown.strip():
+            continue
+        lead = len(shown) - len(shown.lstrip())
+        start = r.start + lead
+        end = r.start + len(shown.rstrip())
+        if rule == "residue.appended_document":
+            end = text.find("\n", start) if "\n" in text[start:] else len(text)
+        p, s, e = loc.locate(start, end)
+        out.append(_finding(p, rule, severity, s, e, _msg(rule, text=_short(shown, 20 if rule.endswith("document") else 30)),
+                            sug, raw))
+    return out
+
+
+# --------------------------------------------------------------------------- placeholders
+def _placeholders(loc: _Located, raw: bool, furniture: list[tuple[int | None, tuple[int, int]]]) -> list[Finding]:
+    from draftkit.ingest.clean import find_placeholders
+
+    text = loc.text
+    hits: list[tuple[int, int, str]] = [(p.start, p.end, p.kind) for p in find_placeholders(text)]
+    for pat in checks_data().get("residue", {}).get("extra_placeholders", []):
+        hits += [(m.start(), m.end(), "template") for m in re.finditer(pat, text)]
+    hits.sort()
+    in_furniture: dict[int, list[tuple[int, int]]] = {}
+    for para, span in furniture:
+        if para is not None:
+            in_furniture.setdefault(para, []).append(span)
+    out: list[Finding] = []
+    last_end = -1
+    sug = _msg("residue.suggest_placeholder")
+    for start, end, kind in hits:
+        if start < last_end:
+            continue
+        last_end = end
+        p, s, e = loc.locate(start, end)
+        if any(a <= s < b for a, b in in_furniture.get(p.index, [])):
+            continue
+        shown = p.text[s:e]
+        if kind in ("letter_mask", "dotted"):
+            out.append(_finding(p, "residue.letter_mask", "P1", s, e,
+                                _msg("residue.letter_mask", text=p.text[max(0, s - 2) : e + 2]), sug, raw))
+            continue
+        lone = kind == "xx" and len(shown) == 1  # "X+N": a lone X before a Han character
+        out.append(_finding(p, "residue.placeholder", "P1" if lone else "P0", s, e,
+                            _msg("residue.placeholder", text=p.text[s : e + 1] if kind == "x_count" else shown),
+                            sug, raw))
+    return out
+
+
+# --------------------------------------------------------------------------- half-width punctuation
+def _halfwidth(paragraphs: list[Paragraph], raw: bool, skip: set[int | None]) -> list[Finding]:
+    out: list[Finding] = []
+    sug = _msg("residue.suggest_halfwidth")
+    for p in paragraphs:
+        if p.index in skip:  # a furniture line is reported as furniture
+            continue
+        first = None
+        count = 0
+        for m in _HALFWIDTH_RE.finditer(p.text):
+            count += 1
+            if first is None:
+                first = m
+        if first is not None:
+            s, e = first.start(), first.end()
+            out.append(_finding(p, "residue.halfwidth", "P2", s, e,
+                                _msg("residue.halfwidth", count=count, text=p.text[max(0, s - 2) : e + 2]), sug, raw))
+    return out
+
+
+# --------------------------------------------------------------------------- duplicates
+def _duplicates(paragraphs: list[Paragraph]) -> list[Finding]:
+    seen: dict[str, int] = {}
+    out: list[Finding] = []
+    for p in paragraphs:
+        key = normalize_for_match(p.text)
+        if len(key) < MIN_DUPLICATE_CHARS:
+            continue
+        if key in seen:
+            out.append(_finding(p, "residue.duplicate", "P1", 0, len(p.text),
+                                _msg("residue.duplicate", first=seen[key] + 1), _msg("residue.suggest_duplicate"),
+                                False))
+        else:
+            seen[key] = p.index
+    return out
+
+
+# --------------------------------------------------------------------------- heading numbering
+def _label_for(level: int, n: int) -> str:
+    cn = _int_to_cn(n)
+    return {1: f"{cn}、", 2: f"（{cn}）", 3: f"{n}.", 4: f"（{n}）"}.get(level, str(n))
+
+
+def _int_to_cn(n: int) -> str:
+    if n <= 10:
+        return " 一二三四五六七八九十"[n]
+    if n < 20:
+        return "十" + _CN[n - 11]
+    tens, ones = divmod(n, 10)
+    return _CN[tens - 1] + "十" + (_CN[ones - 1] if ones else "")
+
+
+def _headings(paragraphs: list[Paragraph]) -> list[Finding]:
+    last: dict[int, tuple[int, str]] = {}  # level → (number, label) of the last heading under the current parent
+    out: list[Finding] = []
+    for p in paragraphs:
+        level, n, label = p.heading_level, p.heading_number, p.heading_label
+        if level is None or n is None or label is None:
+            continue
+        for deeper in [lv for lv in last if lv > level]:
+            del last[deeper]
+        prev = last.get(level)
+        s = max(0, p.text.find(label))
+        e = s + len(label)
+        if prev is None:
+            if n != 1:
+                expected = _label_for(level, 1)
+                out.append(_finding(p, "residue.heading_first", "P1", s, e,
+                                    _msg("residue.heading_first", label=label, expected=expected),
+                                    _msg("residue.suggest_heading", expected=expected), False))
+        elif n == prev[0] + 1:
+            pass
+        elif n > prev[0] + 1:
+            missing = "、".join(f"“{_label_for(level, k)}”" for k in range(prev[0] + 1, min(n, prev[0] + 4)))
+            out.append(_finding(p, "residue.heading_gap", "P1", s, e,
+                                _msg("residue.heading_gap", prev=prev[1], label=label, missing=missing),
+                                _msg("residue.suggest_heading", expected=_label_for(level, prev[0] + 1)), False))
+        else:
+            out.append(_finding(p, "residue.heading_disorder", "P1", s, e,
+                                _msg("residue.heading_disorder", prev=prev[1], label=label),
+                                _msg("residue.suggest_heading", expected=_label_for(level, prev[0] + 1)), False))
+        last[level] = (n, label)
+    return out

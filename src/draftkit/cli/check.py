@@ -1,0 +1,125 @@
+"""`draftkit check`: the 体检 of a report, or of a folder of submissions (a thin shell over draftkit.checks)."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from draftkit.checks import CheckInputError, CheckResult, check_file
+from draftkit.checks.document import SUPPORTED_SUFFIXES
+
+_SEVERITY_LABEL = {"P0": "必须改", "P1": "应当改", "P2": "提示"}
+
+
+def _fail(message: str) -> None:
+    typer.echo(f"错误 / error: {message}", err=True)
+    raise typer.Exit(1)
+
+
+def _files_in(folder: Path) -> list[Path]:
+    return sorted(p for p in folder.rglob("*") if p.is_file() and p.suffix.lower() in SUPPORTED_SUFFIXES
+                  and not p.name.startswith((".", "~$")))
+
+
+def _print_result(r: CheckResult) -> None:
+    s = r.summary
+    share = "—" if s.reuse_share is None else f"{s.reuse_share:.0%}"
+    typer.echo(f"{r.source or ''}")
+    typer.echo(f"年度 {r.year or '未识别'} ｜ P0 {s.by_severity.get('P0', 0)}  P1 {s.by_severity.get('P1', 0)}  "
+               f"P2 {s.by_severity.get('P2', 0)} ｜ 复用比例 {share} ｜ {s.paragraphs} 段 {s.characters} 字")
+    for note in s.notes:
+        typer.echo(f"  注：{note}")
+    current = object()
+    for f in r.findings:
+        section = ("（原文）" if f.raw else "") + (f.section or "（全文）")
+        if section != current:
+            typer.echo(f"\n{section}")
+            current = section
+        where = f"第{f.paragraph + 1}段 {f.span[0]}-{f.span[1]}" if f.paragraph is not None else "全文"
+        typer.echo(f"  [{f.severity} {_SEVERITY_LABEL[f.severity]}] {f.rule} · {where}：{f.message}")
+        if f.source is not None:
+            typer.echo(f"      来源：{f.source.title or ''} {f.source.unit or ''} {f.source.year or ''} "
+                       f"(chunk {f.source.chunk_id}) 相同 {f.source.ratio:.0%}")
+        if f.suggestion:
+            typer.echo(f"      建议：{f.suggestion}")
+
+
+def register(app: typer.Typer) -> None:
+    @app.command("check")
+    def check(
+        path: Annotated[Path, typer.Argument(help="A report (.docx .txt .md or a drafting report.json), or a folder of them.")],
+        facts: Annotated[Path | None, typer.Option("--facts", help="Facts file (YAML / JSON / XLSX) to check numbers and names against.")] = None,
+        year: Annotated[int | None, typer.Option("--year", help="The report's year (default: from the facts or the title).")] = None,
+        index: Annotated[Path | None, typer.Option("--index", help="Index directory: find paragraphs reused from past reports.")] = None,
+        threshold: Annotated[float, typer.Option("--threshold", min=0.0, max=1.0, help="Copy ratio from which a paragraph counts as reused.")] = 0.5,
+        as_json: Annotated[bool, typer.Option("--json", help="Print JSON: {year, summary, findings} (a list for a folder).")] = False,
+    ) -> None:
+        """体检: facts, era, residue and reuse findings (P0 must fix, P1 should fix, P2 note).
+
+        Over a folder: one line per file — reuse share, P0, P1, P2, year, path — sorted by reuse
+        share then P0 (tab-separated, so `sort -t$'\\t' -k2 -nr` re-sorts by P0).
+        """
+        facts_obj = None
+        if facts is not None:
+            from draftkit.facts import load_facts
+
+            try:
+                facts_obj = load_facts(facts)
+            except Exception as exc:  # FactsError names the file and the fields
+                _fail(str(exc))
+        idx = None
+        if index is not None:
+            from draftkit.checks.runner import open_index
+
+            try:
+                idx = open_index(index)
+            except Exception as exc:  # the retrieval error names the directory and the rebuild command
+                _fail(f"{index}: {exc}")
+        if not path.exists():
+            _fail(f"{path}: 文件或文件夹不存在")
+
+        if path.is_file():
+            try:
+                result = check_file(path, facts=facts_obj, year=year, index=idx, reuse_threshold=threshold)
+            except CheckInputError as exc:
+                _fail(str(exc))
+            if as_json:
+                typer.echo(json.dumps(result.to_json_dict(), ensure_ascii=False, indent=2))
+            else:
+                _print_result(result)
+            return
+
+        files = _files_in(path)
+        if not files:
+            _fail(f"{path}: 文件夹里没有可检查的文件（.docx .txt .md .json）")
+        rows: list[dict] = []
+        from tqdm import tqdm
+
+        for f in tqdm(files, desc="体检", unit="份", file=sys.stderr, disable=len(files) < 3):
+            try:
+                r = check_file(f, facts=facts_obj, year=year, index=idx, reuse_threshold=threshold)
+                rows.append({"path": str(f), "year": r.year, "summary": r.summary.model_dump(), "error": None})
+            except Exception as exc:  # one bad file never stops the batch
+                rows.append({"path": str(f), "year": None, "summary": None, "error": str(exc)})
+        rows.sort(key=lambda row: (row["summary"] is None,
+                                   -((row["summary"] or {}).get("reuse_share") or 0.0),
+                                   -((row["summary"] or {}).get("by_severity", {}).get("P0", 0))))
+        if as_json:
+            typer.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+        else:
+            typer.echo("reuse\tP0\tP1\tP2\tyear\tfile")
+            for row in rows:
+                if row["error"]:
+                    typer.echo(f"ERROR\t-\t-\t-\t-\t{row['path']}\t{row['error']}")
+                    continue
+                s = row["summary"]
+                share = "-" if s["reuse_share"] is None else f"{s['reuse_share']:.2f}"
+                sev = s["by_severity"]
+                typer.echo(f"{share}\t{sev.get('P0', 0)}\t{sev.get('P1', 0)}\t{sev.get('P2', 0)}\t"
+                           f"{row['year'] or '-'}\t{row['path']}")
+        if any(row["error"] for row in rows):
+            raise typer.Exit(1)
