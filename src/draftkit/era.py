@@ -70,37 +70,38 @@ class Era(BaseModel):
     items: list[EraItem]
 
     @staticmethod
-    def cutoff(year: int) -> YearMonth:
-        return (year, 12)
+    def cutoff(year: int, month: int = 12) -> YearMonth:
+        return (year, month)
 
-    def congress_for(self, year: int) -> Congress | None:
-        """The latest congress held by the end of ``year``."""
-        held = [c for c in self.congresses if c.date <= self.cutoff(year)]
+    def congress_for(self, year: int, month: int = 12) -> Congress | None:
+        """The latest congress held by the end of ``month`` of ``year``."""
+        held = [c for c in self.congresses if c.date <= self.cutoff(year, month)]
         return held[-1] if held else None
 
-    def congress_phrase(self, year: int) -> str | None:
-        """E.g. 2024 → "党的二十大和二十届二中、三中全会精神"."""
-        c = self.congress_for(year)
+    def congress_phrase(self, year: int, month: int = 12) -> str | None:
+        """E.g. 2024 → "党的二十大和二十届二中、三中全会精神" (plus the thought's ``also`` before 2017)."""
+        c = self.congress_for(year, month)
         if c is None:
             return None
-        plenums = c.plenums_by(self.cutoff(year))
-        if not plenums:
-            return f"{c.name}精神"
-        return f"{c.name}和{c.ordinal}届{'、'.join(p.name for p in plenums)}全会精神"
+        plenums = c.plenums_by(self.cutoff(year, month))
+        phrase = f"{c.name}精神" if not plenums else f"{c.name}和{c.ordinal}届{'、'.join(p.name for p in plenums)}全会精神"
+        thought = self.thought_for(year, month)
+        if thought and thought.also:
+            phrase += f"和{thought.also}"
+        return phrase
 
-    def thought_for(self, year: int) -> Thought | None:
-        cut = self.cutoff(year)
+    def thought_for(self, year: int, month: int = 12) -> Thought | None:
+        cut = self.cutoff(year, month)
         current = [t for t in self.thoughts if t.start <= cut]
         return current[-1] if current else None
 
-    def guiding_line(self, year: int) -> str:
-        """The opening's guiding-thought clause for a report of ``year``."""
-        thought = self.thought_for(year)
-        phrase = self.congress_phrase(year)
+    def guiding_line(self, year: int, month: int = 12) -> str:
+        """The opening's guiding-thought clause for a report written at the end of ``month`` of ``year``."""
+        thought = self.thought_for(year, month)
+        phrase = self.congress_phrase(year, month)
         parts = [thought.text] if thought else []
         if phrase:
-            also = f"和{thought.also}" if thought and thought.also else ""
-            parts.append(f"深入学习贯彻{phrase}{also}")
+            parts.append(f"深入学习贯彻{phrase}")
         return "，".join(parts)
 
     def campaigns_in(self, year: int) -> list[EraItem]:

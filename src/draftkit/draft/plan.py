@@ -23,7 +23,7 @@ import yaml
 from pydantic import BaseModel, Field
 
 from draftkit.config import Settings, prompts_path
-from draftkit.era import Era, load_era
+from draftkit.era import load_era
 from draftkit.facts import Facts
 
 MARKER_OPEN = "【待补充："
@@ -171,32 +171,16 @@ class EraContext(BaseModel):
     impossible: list[str] = Field(default_factory=list)  # items that began after the cutoff
 
 
-def _congress_text_at(era: Era, cutoff: tuple[int, int]) -> tuple[str, str]:
-    """(thought, congress phrase) as of ``cutoff``; for December this is what Era.guiding_line uses."""
-    thoughts = [t for t in era.thoughts if t.start <= cutoff]
-    thought = thoughts[-1] if thoughts else None
-    held = [c for c in era.congresses if c.date <= cutoff]
-    phrase = ""
-    if held:
-        c = held[-1]
-        plenums = c.plenums_by(cutoff)
-        phrase = f"{c.name}精神" if not plenums else f"{c.name}和{c.ordinal}届{'、'.join(p.name for p in plenums)}全会精神"
-    if thought and thought.also and phrase:
-        phrase += f"和{thought.also}"
-    return (thought.text if thought else ""), phrase
-
-
 def era_context(year: int, month: int = 12, display: dict[str, str] | None = None) -> EraContext:
     """The era wording for a report of ``year`` written at the end of ``month`` (12: annual, 6: half-year).
 
     ``display``: how a campaign is printed (default: ``campaign_display`` in phrases/common.yaml)."""
     era = load_era()
     cutoff = (year, month)
-    thought, congress = _congress_text_at(era, cutoff)
-    if month == 12:
-        guiding = era.guiding_line(year)
-    else:
-        guiding = "，".join(p for p in (thought, f"深入学习贯彻{congress}" if congress else "") if p)
+    thought_item = era.thought_for(year, month)
+    thought = thought_item.text if thought_item else ""
+    congress = era.congress_phrase(year, month) or ""
+    guiding = era.guiding_line(year, month)
     if display is None:
         display = common_phrases().get("campaign_display") or {}
     campaigns = []
