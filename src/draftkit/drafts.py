@@ -2,23 +2,29 @@
 
 Every edit updates the draft at once (a refresh or a server restart loses nothing); a version is
 kept for each generation, each regeneration and each finished edit, and any two can be diffed.
+
+A draft belongs to an ``owner`` (the UI passes the browser's client id, or the login name when
+the UI runs with ``--auth``). Reads and writes that name an owner only see that owner's drafts: a
+draft of someone else is reported as not found, so one session can neither list, open nor
+overwrite another's draft. ``owner=None`` means "no restriction" (the CLI and tests).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import difflib
-import json
 import sqlite3
 import threading
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal
 
 from pydantic import BaseModel
 
-from draftkit.draft.models import Report
+from draftkit.draft.models import Report, SectionDraft
 from draftkit.facts import Facts
 
 _SCHEMA = """
@@ -42,9 +48,14 @@ CREATE TABLE IF NOT EXISTS versions (
 CREATE INDEX IF NOT EXISTS drafts_owner ON drafts(owner, updated_at);
 """
 
+UNTITLED = "未命名草稿"
+
 
 class DraftNotFound(KeyError):
-    pass
+    """No such draft (or version), or it belongs to another owner."""
+
+    def __str__(self) -> str:
+        return f"找不到草稿：{self.args[0] if self.args else ''}"
 
 
 class DraftInfo(BaseModel):
@@ -60,95 +71,187 @@ class VersionInfo(BaseModel):
     created_at: str
 
 
+@dataclass
+class StoredDraft:
+    id: str
+    owner: str | None
+    title: str
+    facts: Facts | None
+    report: Report | None
+    created_at: str
+    updated_at: str
+
+
+@dataclass(frozen=True)
+class DiffLine:
+    op: Literal["same", "add", "remove", "gap"]
+    text: str
+
+
 def _now() -> str:
     return dt.datetime.now().isoformat(timespec="seconds")
 
 
+def draft_title(facts: Facts | None = None, report: Report | None = None) -> str:
+    if report is not None and report.title:
+        return report.title
+    if facts is not None:
+        return f"{facts.unit}{facts.year}年"
+    return UNTITLED
+
+
 class DraftStore:
-    """One SQLite file (WAL mode); safe to share between the UI's worker threads."""
+    """One SQLite file (WAL mode); safe to share between the UI's worker threads.
+
+    Read-modify-write operations (editing one section, replacing one section) run in one
+    ``BEGIN IMMEDIATE`` transaction, so two edits of the same draft never lose each other.
+    """
 
     def __init__(self, path: Path | str):
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()
         with self._connect() as db:
             db.execute("PRAGMA journal_mode=WAL")
             db.executescript(_SCHEMA)
 
     @contextmanager
-    def _connect(self) -> Iterator[sqlite3.Connection]:
-        db = sqlite3.connect(self.path, timeout=10)
+    def _connect(self, write: bool = False) -> Iterator[sqlite3.Connection]:
+        db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
         db.execute("PRAGMA foreign_keys=ON")
         try:
-            with db:
+            if write:
+                with self._lock:
+                    db.execute("BEGIN IMMEDIATE")
+                    try:
+                        yield db
+                    except BaseException:
+                        db.execute("ROLLBACK")
+                        raise
+                    db.execute("COMMIT")
+            else:
                 yield db
         finally:
             db.close()
 
+    @staticmethod
+    def _owned_row(db: sqlite3.Connection, draft_id: str | None, owner: str | None, columns: str) -> tuple:
+        if not draft_id:
+            raise DraftNotFound(draft_id)
+        row = db.execute(f"SELECT owner, {columns} FROM drafts WHERE id = ?", (draft_id,)).fetchone()
+        if row is None or (owner is not None and row[0] != owner):
+            raise DraftNotFound(draft_id)
+        return row[1:]
+
     # -- drafts -----------------------------------------------------------------------------
-    def create(self, facts: Facts | None = None, report: Report | None = None, owner: str | None = None) -> str:
+    def create(self, facts: Facts | None = None, report: Report | None = None, owner: str | None = None,
+               note: str = "生成全文") -> str:
+        """A new draft; with a report, its first version (``note``) is kept too."""
         draft_id = uuid.uuid4().hex
-        title = report.title if report else (f"{facts.unit}{facts.year}年" if facts else "未命名草稿")
         now = _now()
-        with self._lock, self._connect() as db:
+        with self._connect(write=True) as db:
             db.execute(
                 "INSERT INTO drafts (id, owner, title, facts_json, report_json, created_at, updated_at)"
                 " VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (draft_id, owner, title, facts.model_dump_json() if facts else None,
+                (draft_id, owner, draft_title(facts, report), facts.model_dump_json() if facts else None,
                  report.model_dump_json() if report else None, now, now),
             )
-        if report is not None:
-            self.add_version(draft_id, report, "生成全文")
+            if report is not None:
+                self._add_version(db, draft_id, report.model_dump_json(), note)
         return draft_id
 
-    def exists(self, draft_id: str | None) -> bool:
-        if not draft_id:
+    def exists(self, draft_id: str | None, owner: str | None = None) -> bool:
+        try:
+            with self._connect() as db:
+                self._owned_row(db, draft_id, owner, "id")
+        except DraftNotFound:
             return False
-        with self._connect() as db:
-            return db.execute("SELECT 1 FROM drafts WHERE id = ?", (draft_id,)).fetchone() is not None
+        return True
 
-    def load(self, draft_id: str) -> tuple[Facts | None, Report | None]:
+    def get(self, draft_id: str | None, owner: str | None = None) -> StoredDraft:
         with self._connect() as db:
-            row = db.execute("SELECT facts_json, report_json FROM drafts WHERE id = ?", (draft_id,)).fetchone()
-        if row is None:
-            raise DraftNotFound(draft_id)
-        facts = Facts.model_validate_json(row[0]) if row[0] else None
-        report = Report.model_validate_json(row[1]) if row[1] else None
-        return facts, report
+            row = self._owned_row(db, draft_id, owner, "owner, title, facts_json, report_json, created_at, updated_at")
+        own, title, facts_json, report_json, created, updated = row
+        return StoredDraft(
+            id=str(draft_id), owner=own, title=title,
+            facts=Facts.model_validate_json(facts_json) if facts_json else None,
+            report=Report.model_validate_json(report_json) if report_json else None,
+            created_at=created, updated_at=updated,
+        )
+
+    def load(self, draft_id: str, owner: str | None = None) -> tuple[Facts | None, Report | None]:
+        d = self.get(draft_id, owner)
+        return d.facts, d.report
 
     def save(self, draft_id: str, *, facts: Facts | None = None, report: Report | None = None,
-             version_note: str | None = None) -> None:
-        """Update the draft's current state; with ``version_note`` also keep a version."""
-        sets, args = ["updated_at = ?"], [_now()]
-        if facts is not None:
-            sets.append("facts_json = ?")
-            args.append(facts.model_dump_json())
-        if report is not None:
-            sets += ["report_json = ?", "title = ?"]
-            args += [report.model_dump_json(), report.title]
-        with self._lock, self._connect() as db:
-            cur = db.execute(f"UPDATE drafts SET {', '.join(sets)} WHERE id = ?", (*args, draft_id))
-            if cur.rowcount == 0:
-                raise DraftNotFound(draft_id)
-        if report is not None and version_note:
-            self.add_version(draft_id, report, version_note)
+             version_note: str | None = None, owner: str | None = None) -> int | None:
+        """Update the draft's current state; with ``version_note`` also keep a version (its number)."""
+        with self._connect(write=True) as db:
+            self._owned_row(db, draft_id, owner, "id")
+            sets, args = ["updated_at = ?"], [_now()]
+            if facts is not None:
+                sets.append("facts_json = ?")
+                args.append(facts.model_dump_json())
+            if report is not None:
+                sets += ["report_json = ?", "title = ?"]
+                args += [report.model_dump_json(), draft_title(facts, report)]
+            elif facts is not None:
+                row = db.execute("SELECT report_json FROM drafts WHERE id = ?", (draft_id,)).fetchone()
+                if row[0] is None:
+                    sets.append("title = ?")
+                    args.append(draft_title(facts))
+            db.execute(f"UPDATE drafts SET {', '.join(sets)} WHERE id = ?", (*args, draft_id))
+            if report is not None and version_note:
+                return self._add_version(db, draft_id, report.model_dump_json(), version_note)
+        return None
 
-    def save_section_text(self, draft_id: str, section_id: str, text: str) -> Report:
-        """Store one section's edited text in the draft's current report (no new version)."""
-        _, report = self.load(draft_id)
-        if report is None:
-            raise DraftNotFound(f"{draft_id} has no report yet")
-        report.section(section_id).text = text
-        self.save(draft_id, report=report)
+    def update_section_text(self, draft_id: str, section_id: str, text: str, owner: str | None = None) -> Report:
+        """Store one section's edited text in the draft's current report (atomic; no new version)."""
+        return self._edit(draft_id, owner, lambda r: setattr(r.section(section_id), "text", text))
+
+    def update_part(self, draft_id: str, part: Literal["title", "opening", "closing"], text: str,
+                    owner: str | None = None) -> Report:
+        """Store the edited title, opening paragraph or closing paragraph (atomic; no new version)."""
+        if part not in ("title", "opening", "closing"):
+            raise ValueError(f"不能编辑的部分：{part}")
+        return self._edit(draft_id, owner, lambda r: setattr(r, part, text))
+
+    def _edit(self, draft_id: str, owner: str | None, change) -> Report:
+        with self._connect(write=True) as db:
+            (report_json,) = self._owned_row(db, draft_id, owner, "report_json")
+            if report_json is None:
+                raise DraftNotFound(f"{draft_id}（尚未生成正文）")
+            report = Report.model_validate_json(report_json)
+            change(report)
+            db.execute("UPDATE drafts SET report_json = ?, title = ?, updated_at = ? WHERE id = ?",
+                       (report.model_dump_json(), draft_title(None, report), _now(), draft_id))
         return report
 
-    def delete(self, draft_id: str) -> None:
-        with self._lock, self._connect() as db:
+    def replace_section(self, draft_id: str, section: SectionDraft, version_note: str | None = None,
+                        owner: str | None = None) -> Report:
+        """Put a regenerated section in place of the one with the same id (atomic), optionally versioned."""
+        with self._connect(write=True) as db:
+            (report_json,) = self._owned_row(db, draft_id, owner, "report_json")
+            if report_json is None:
+                raise DraftNotFound(f"{draft_id}（尚未生成正文）")
+            report = Report.model_validate_json(report_json)
+            report.section(section.id)  # KeyError when the section is not in this draft
+            report.sections = [section if s.id == section.id else s for s in report.sections]
+            payload = report.model_dump_json()
+            db.execute("UPDATE drafts SET report_json = ?, updated_at = ? WHERE id = ?", (payload, _now(), draft_id))
+            if version_note:
+                self._add_version(db, draft_id, payload, version_note)
+        return report
+
+    def delete(self, draft_id: str, owner: str | None = None) -> None:
+        with self._connect(write=True) as db:
+            self._owned_row(db, draft_id, owner, "id")
             db.execute("DELETE FROM drafts WHERE id = ?", (draft_id,))
 
     def list(self, owner: str | None = None, limit: int = 50) -> list[DraftInfo]:
+        """Drafts, newest first; with ``owner`` only that owner's."""
         sql = ("SELECT d.id, d.title, d.updated_at, (SELECT COUNT(*) FROM versions v WHERE v.draft_id = d.id)"
-               " FROM drafts d {where} ORDER BY d.updated_at DESC LIMIT ?")
+               " FROM drafts d {where} ORDER BY d.updated_at DESC, d.rowid DESC LIMIT ?")
         with self._connect() as db:
             if owner is None:
                 rows = db.execute(sql.format(where=""), (limit,)).fetchall()
@@ -157,39 +260,74 @@ class DraftStore:
         return [DraftInfo(id=r[0], title=r[1], updated_at=r[2], versions=r[3]) for r in rows]
 
     # -- versions ---------------------------------------------------------------------------
-    def add_version(self, draft_id: str, report: Report, note: str) -> int:
-        with self._lock, self._connect() as db:
-            (last,) = db.execute("SELECT COALESCE(MAX(number), 0) FROM versions WHERE draft_id = ?",
-                                 (draft_id,)).fetchone()
-            prev = db.execute("SELECT report_json FROM versions WHERE draft_id = ? AND number = ?",
-                              (draft_id, last)).fetchone()
-            payload = report.model_dump_json()
-            if prev is not None and prev[0] == payload:
-                return last  # nothing changed since the last version
-            db.execute("INSERT INTO versions (draft_id, number, note, report_json, created_at) VALUES (?, ?, ?, ?, ?)",
-                       (draft_id, last + 1, note, payload, _now()))
+    @staticmethod
+    def _add_version(db: sqlite3.Connection, draft_id: str, payload: str, note: str) -> int:
+        last, prev = db.execute(
+            "SELECT number, report_json FROM versions WHERE draft_id = ? ORDER BY number DESC LIMIT 1",
+            (draft_id,)).fetchone() or (0, None)
+        if prev == payload:
+            return last  # nothing changed since the last version
+        db.execute("INSERT INTO versions (draft_id, number, note, report_json, created_at) VALUES (?, ?, ?, ?, ?)",
+                   (draft_id, last + 1, note, payload, _now()))
         return last + 1
 
-    def versions(self, draft_id: str) -> list[VersionInfo]:
+    def add_version(self, draft_id: str, note: str, report: Report | None = None, owner: str | None = None) -> int:
+        """Keep a version of ``report`` (default: the draft's current report); unchanged → the last number."""
+        with self._connect(write=True) as db:
+            (report_json,) = self._owned_row(db, draft_id, owner, "report_json")
+            payload = report.model_dump_json() if report is not None else report_json
+            if payload is None:
+                raise DraftNotFound(f"{draft_id}（尚未生成正文）")
+            return self._add_version(db, draft_id, payload, note)
+
+    def versions(self, draft_id: str, owner: str | None = None) -> list[VersionInfo]:
         with self._connect() as db:
+            self._owned_row(db, draft_id, owner, "id")
             rows = db.execute("SELECT number, note, created_at FROM versions WHERE draft_id = ? ORDER BY number",
                               (draft_id,)).fetchall()
         return [VersionInfo(number=r[0], note=r[1], created_at=r[2]) for r in rows]
 
-    def version(self, draft_id: str, number: int) -> Report:
+    def version(self, draft_id: str, number: int, owner: str | None = None) -> Report:
         with self._connect() as db:
+            self._owned_row(db, draft_id, owner, "id")
             row = db.execute("SELECT report_json FROM versions WHERE draft_id = ? AND number = ?",
                              (draft_id, number)).fetchone()
         if row is None:
-            raise DraftNotFound(f"{draft_id} v{number}")
+            raise DraftNotFound(f"{draft_id} 版本{number}")
         return Report.model_validate_json(row[0])
 
-    def diff(self, draft_id: str, a: int, b: int) -> str:
-        """A unified diff (by line) between two versions' full texts."""
-        ta = self.version(draft_id, a).body_text().splitlines()
-        tb = self.version(draft_id, b).body_text().splitlines()
-        return "\n".join(difflib.unified_diff(ta, tb, f"版本{a}", f"版本{b}", lineterm=""))
+    def _text_of(self, draft_id: str, number: int | None, owner: str | None) -> str:
+        if number is None:
+            report = self.get(draft_id, owner).report
+            return report.body_text() if report else ""
+        return self.version(draft_id, number, owner).body_text()
+
+    def diff(self, draft_id: str, a: int | None, b: int | None, owner: str | None = None) -> str:
+        """A unified diff (by line) between two versions' full texts; ``None`` is the current text."""
+        name = lambda n: "当前" if n is None else f"版本{n}"  # noqa: E731
+        ta = self._text_of(draft_id, a, owner).splitlines()
+        tb = self._text_of(draft_id, b, owner).splitlines()
+        return "\n".join(difflib.unified_diff(ta, tb, name(a), name(b), lineterm=""))
+
+    def diff_lines(self, draft_id: str, a: int | None, b: int | None, owner: str | None = None,
+                   context: int = 1) -> list[DiffLine]:
+        """The same diff as a list of lines for display (``gap`` stands for unchanged lines left out)."""
+        return text_diff(self._text_of(draft_id, a, owner), self._text_of(draft_id, b, owner), context)
 
 
-def report_to_json(report: Report) -> str:
-    return json.dumps(report.model_dump(mode="json"), ensure_ascii=False, indent=2)
+def text_diff(old: str, new: str, context: int = 1) -> list[DiffLine]:
+    """Line diff of two texts: changed lines with ``context`` unchanged lines around them."""
+    a, b = old.splitlines(), new.splitlines()
+    out: list[DiffLine] = []
+    for group in difflib.SequenceMatcher(None, a, b, autojunk=False).get_grouped_opcodes(context):
+        if out:
+            out.append(DiffLine("gap", "……"))
+        for tag, i1, i2, j1, j2 in group:
+            if tag == "equal":
+                out += [DiffLine("same", line) for line in a[i1:i2]]
+                continue
+            if tag in ("replace", "delete"):
+                out += [DiffLine("remove", line) for line in a[i1:i2]]
+            if tag in ("replace", "insert"):
+                out += [DiffLine("add", line) for line in b[j1:j2]]
+    return out

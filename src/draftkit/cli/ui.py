@@ -1,21 +1,34 @@
-"""`draftkit ui`: open the Gradio UI."""
+"""`draftkit ui`: open the Gradio UI (起草 / 检索 / 体检 / 语料库)."""
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Annotated
 
 import typer
+
+LOCAL_HOSTS = ("127.0.0.1", "localhost", "::1")
 
 
 def register(app: typer.Typer) -> None:
     @app.command("ui")
     def ui(
-        host: str = typer.Option("127.0.0.1", help="Address to bind; 0.0.0.0 opens it to the LAN (use --auth)."),
-        port: int = typer.Option(7860, help="Port."),
-        auth: str = typer.Option(None, help="user:password required to log in."),
-        index: Path = typer.Option(None, "--index", help="Index directory (default: DRAFTKIT_INDEX_DIR or ./index)."),
+        host: Annotated[str, typer.Option(help="Address to bind; 0.0.0.0 opens it to the LAN (then use --auth).")]
+        = "127.0.0.1",
+        port: Annotated[int, typer.Option(help="Port.")] = 7860,
+        auth: Annotated[str | None, typer.Option(help="user:password required to log in.")] = None,
+        index: Annotated[Path | None, typer.Option("--index", help="Index directory (default: DRAFTKIT_INDEX_DIR or ./index).")]
+        = None,
+        max_upload_mb: Annotated[int, typer.Option("--max-upload-mb", min=1, help="Largest file a user may upload (MB).")]
+        = 20,
     ) -> None:
-        """Open the drafting UI in the browser (起草 / 检索 / 体检 / 语料库)."""
-        from draftkit.ui.app import serve
+        """Open the drafting UI in the browser. Drafts are kept under DRAFTKIT_DATA_DIR (default ./var)."""
+        from draftkit.ui.app import parse_auth, serve
 
-        serve(host=host, port=port, auth=auth, index_dir=index)
+        try:
+            parse_auth(auth)
+        except ValueError as exc:
+            raise typer.BadParameter(str(exc), param_hint="--auth") from None
+        if host not in LOCAL_HOSTS and not auth:
+            typer.echo(f"注意：界面将在 {host} 上对局域网开放且没有登录密码；建议加上 --auth 用户名:密码。", err=True)
+        serve(host=host, port=port, auth=auth, index_dir=index, upload_limit_mb=max_upload_mb)

@@ -1,90 +1,151 @@
-"""The Gradio UI: four tabs over the library (起草 检索 体检 语料库). ``python app.py`` or ``draftkit ui``."""
+"""The Gradio UI: four tabs over the library (起草 检索 体检 语料库). ``python app.py`` or ``draftkit ui``.
+
+Safe defaults: bound to 127.0.0.1; ``--auth user:password`` for a LAN; uploads limited in size; the
+only files served are the ones the app itself wrote into its Gradio folder under the data directory
+(no ``allowed_paths``), so nothing outside the configured directories is ever reachable.
+"""
 
 from __future__ import annotations
 
 import logging
 import os
-import threading
 from pathlib import Path
-
-import gradio as gr
+from typing import Any
 
 from draftkit.config import Settings, get_settings
-from draftkit.ui.check_tab import build_check_tab
-from draftkit.ui.context import AppContext
-from draftkit.ui.corpus_tab import build_corpus_tab
-from draftkit.ui.draft_tab import build_draft_tab
-from draftkit.ui.render import CSS
-from draftkit.ui.search_tab import build_search_tab
+from draftkit.ui.context import DEFAULT_UPLOAD_LIMIT_MB, AppContext
 
 log = logging.getLogger(__name__)
-UPLOAD_LIMIT = "20mb"
+
+WARM_UP_DELAY = 5.0  # seconds after start before the embedder loads when no page has been opened yet
+HEADER = ("# draftkit · 党建工作总结起草助手\n"
+          "离线运行：按本年度事实逐节起草、参考往年材料、公文格式导出；审核人员可检索往年段落、为总结做体检。")
 
 
-def build_app(ctx: AppContext) -> gr.Blocks:
-    with gr.Blocks(title="draftkit 党建工作总结起草") as demo:
-        gr.Markdown("# draftkit · 党建工作总结起草助手\n离线运行：往年材料检索、逐节起草、公文格式导出、总结体检。")
-        # The draft this browser works on survives a refresh and a server restart (localStorage + SQLite).
-        draft_id = gr.BrowserState(None, storage_key="draftkit-draft-id")
-        with gr.Tabs():
-            with gr.Tab("起草", id="draft"):
-                build_draft_tab(ctx, draft_id, demo)
-            with gr.Tab("检索", id="search"):
-                build_search_tab(ctx)
-            with gr.Tab("体检", id="check"):
-                build_check_tab(ctx, draft_id)
-            with gr.Tab("语料库", id="corpus") as corpus_tab:
-                refresh, outputs = build_corpus_tab(ctx)
-        corpus_tab.select(refresh, outputs=outputs)
+# Gradio's Textbox reports "input" only on keypress, so typing through a Chinese IME, pasting and deleting
+# would never reach the server. For the draft's editable boxes (.dk-edit), turn every DOM input event (and
+# the end of an IME composition) into the keypress Gradio listens for. Saving is idempotent, so the extra
+# event on ordinary typing is harmless.
+EDIT_JS = """
+<script>
+(() => {
+  const poke = (e) => {
+    const t = e.target;
+    if (!t || !(t.tagName === "TEXTAREA" || t.tagName === "INPUT") || !t.closest(".dk-edit")) return;
+    if (e.type === "input" && e.isComposing) return;  // wait for compositionend
+    setTimeout(() => t.dispatchEvent(new KeyboardEvent("keypress", {bubbles: true, key: "Unidentified"})), 0);
+  };
+  document.addEventListener("input", poke);
+  document.addEventListener("compositionend", poke);
+})();
+</script>
+"""
+
+
+def _theme():
+    import gradio as gr
+
+    # Local fonts only: the default theme would ask Google Fonts, and the UI must work offline.
+    sans = ["PingFang SC", "Microsoft YaHei", "Noto Sans CJK SC", "WenQuanYi Zen Hei", "sans-serif"]
+    mono = ["ui-monospace", "Consolas", "monospace"]
+    return gr.themes.Default(primary_hue="red", secondary_hue="orange", neutral_hue="slate", font=sans,
+                             font_mono=mono, radius_size="sm")
+
+
+def build_app(settings: Settings | None = None, ctx: AppContext | None = None) -> Any:
+    """The whole UI as a ``gr.Blocks`` (not launched)."""
+    import gradio as gr
+
+    from draftkit.ui.check_tab import build_check_tab
+    from draftkit.ui.corpus_tab import build_corpus_tab
+    from draftkit.ui.draft_tab import build_draft_tab
+    from draftkit.ui.search_tab import build_search_tab
+
+    ctx = ctx or AppContext.from_settings(settings or get_settings())
+    # delete_cache: Gradio's copies of uploads and exports older than a week go, checked daily
+    with gr.Blocks(title="draftkit 党建工作总结起草助手", delete_cache=(86400, 7 * 86400)) as demo:
+        gr.Markdown(HEADER, elem_id="dk-title")
+        # The browser keeps who it is and which draft it has open (localStorage, encrypted with a secret
+        # kept in the data folder), so a refresh or a server restart reopens the same draft.
+        client_id = gr.BrowserState(None, storage_key="draftkit-client", secret=ctx.secret)
+        draft_id = gr.BrowserState(None, storage_key="draftkit-draft", secret=ctx.secret)
+        with gr.Tabs(elem_id="tabs"):
+            with gr.Tab("起草", id="draft", elem_id="tab-draft"):
+                build_draft_tab(ctx, client_id, draft_id, demo)
+            with gr.Tab("检索", id="search", elem_id="tab-search") as search_tab:
+                search_refresh, search_outputs = build_search_tab(ctx)
+            with gr.Tab("体检", id="check", elem_id="tab-check"):
+                build_check_tab(ctx, client_id, draft_id)
+            with gr.Tab("语料库", id="corpus", elem_id="tab-corpus") as corpus_tab:
+                corpus_refresh, corpus_outputs = build_corpus_tab(ctx)
+        search_tab.select(search_refresh, outputs=search_outputs, show_progress="hidden")
+        corpus_tab.select(corpus_refresh, outputs=corpus_outputs, show_progress="hidden")
     return demo
 
 
-def ensure_index(ctx: AppContext) -> None:
-    """First run: build the index from the sample corpus when there is none, with progress in the console."""
-    if (ctx.index_dir / "manifest.json").exists():
-        return
+def ensure_index(ctx: AppContext) -> bool:
+    """First run: when there is no index, build it from ``samples/corpus`` with progress in the console.
+
+    Returns whether an index exists afterwards (a failed build leaves the UI usable without exemplars).
+    """
+    if ctx.has_index():
+        return True
     from tqdm import tqdm
 
-    from draftkit.retrieval import build_index
-
     corpus = Path(ctx.settings.samples_dir) / "corpus"
+    if not corpus.is_dir():
+        print(f"没有索引，也找不到示例语料 {corpus}：请在“语料库”页导入文件。")
+        return False
     print(f"首次运行：正在用 {corpus} 建立语料库索引 → {ctx.index_dir}")
-    with tqdm(desc="建立索引", unit="步") as bar:
-        result = build_index([corpus], ctx.index_dir, settings=ctx.settings, progress=bar)
+    try:
+        from draftkit.retrieval import build_index
+
+        with tqdm(desc="建立索引", unit="步") as bar:
+            result = build_index([corpus], ctx.index_dir, settings=ctx.settings, progress=bar)
+    except Exception as exc:  # the UI still opens; the corpus tab can rebuild
+        print(f"建立索引失败：{exc}")
+        return False
     errors = [f for f in result.files if f.status == "error"]
     for f in errors:
         print(f"  ✗ {f.path}: {f.error}")
     print(f"索引完成：{len(result.files) - len(errors)} 个文件")
+    return ctx.has_index()
 
 
-def _warm_up(ctx: AppContext) -> None:
-    try:
-        index = ctx.index()
-        if index is not None:
-            index.search("主题党日", k=1)  # loads the embedder now, not on the first user query
-    except Exception as exc:  # the UI still opens; the corpus tab can rebuild
-        log.warning("index warm-up failed: %s", exc)
+def parse_auth(auth: str | None) -> tuple[str, str] | None:
+    if not auth:
+        return None
+    user, sep, password = auth.partition(":")
+    if not sep or not user or not password:
+        raise ValueError("--auth 需要“用户名:密码”的形式，例如 --auth mishu:secret123")
+    return user, password
 
 
 def serve(host: str = "127.0.0.1", port: int = 7860, auth: str | None = None, index_dir: Path | None = None,
-          settings: Settings | None = None, block: bool = True):
+          settings: Settings | None = None, upload_limit_mb: int = DEFAULT_UPLOAD_LIMIT_MB, block: bool = True,
+          warm_up: bool = True):
+    """Build the index on first run, then launch the UI. Returns the launched ``gr.Blocks``."""
+    credentials = parse_auth(auth)
     settings = settings or get_settings()
-    ctx = AppContext.from_settings(settings, index_dir)
-    os.environ.setdefault("GRADIO_TEMP_DIR", str(Path(settings.data_dir).resolve() / "gradio"))
+    ctx = AppContext.from_settings(settings, index_dir, upload_limit_mb=upload_limit_mb)
+    os.environ["GRADIO_TEMP_DIR"] = str(ctx.gradio_dir)  # uploads and served files stay in the data folder
     os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
     ensure_index(ctx)
-    threading.Thread(target=_warm_up, args=(ctx,), daemon=True).start()
-    demo = build_app(ctx)
-    credentials = None
-    if auth:
-        user, _, password = auth.partition(":")
-        if not user or not password:
-            raise ValueError("--auth 需要 用户名:密码 的形式")
-        credentials = (user, password)
+    from draftkit.ui.render import CSS
+
+    demo = build_app(ctx=ctx)
     demo.queue(default_concurrency_limit=4)
-    print(f"draftkit 界面：http://{host}:{port}")
-    return demo.launch(
-        server_name=host, server_port=port, auth=credentials, max_file_size=UPLOAD_LIMIT,
-        allowed_paths=[str(ctx.export_dir)], show_error=True, prevent_thread_lock=not block,
-        css=CSS, footer_links=[], quiet=True,
-    ), demo
+    print(f"draftkit 界面：http://{host}:{port}" + ("（需要登录）" if credentials else ""), flush=True)
+    demo.launch(
+        server_name=host, server_port=port, auth=credentials, auth_message="请输入用户名和密码",
+        max_file_size=f"{upload_limit_mb}mb", allowed_paths=[], show_error=True, prevent_thread_lock=True,
+        css=CSS, head=EDIT_JS, theme=_theme(), footer_links=[], quiet=True, ssr_mode=False, mcp_server=False, pwa=False,
+        enable_monitoring=False,
+    )
+    if warm_up:  # load the embedder once the first page is served (or after a few idle seconds)
+        ctx.warm_up_later(WARM_UP_DELAY)
+    else:
+        ctx.skip_warm_up()
+    if block:
+        demo.block_thread()
+    return demo

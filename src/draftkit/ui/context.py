@@ -1,11 +1,15 @@
-"""What the UI's callbacks share: settings, the open index, the drafts store, the export folder."""
+"""What the UI's callbacks share: settings, the open index, the drafts store, the folders it writes."""
 
 from __future__ import annotations
 
+import hashlib
+import logging
+import os
+import secrets
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from draftkit.config import Settings
 from draftkit.drafts import DraftStore
@@ -13,37 +17,105 @@ from draftkit.drafts import DraftStore
 if TYPE_CHECKING:
     from draftkit.retrieval import Index
 
+log = logging.getLogger(__name__)
+DEFAULT_UPLOAD_LIMIT_MB = 20
+
+
+def _ui_secret(path: Path) -> str:
+    """A secret kept in the data folder, so the browser's stored draft id survives a server restart."""
+    if path.is_file():
+        value = path.read_text(encoding="utf-8").strip()
+        if len(value) >= 16:
+            return value
+    value = secrets.token_urlsafe(24)
+    path.write_text(value, encoding="utf-8")
+    os.chmod(path, 0o600)
+    return value
+
 
 @dataclass
 class AppContext:
     settings: Settings
     index_dir: Path
+    data_dir: Path
     store: DraftStore
     export_dir: Path
-    upload_limit_mb: int = 20
+    upload_dir: Path
+    secret: str
+    upload_limit_mb: int = DEFAULT_UPLOAD_LIMIT_MB
     _index: Index | None = field(default=None, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    _warm: threading.Event = field(default_factory=threading.Event, repr=False)
 
     @classmethod
-    def from_settings(cls, settings: Settings, index_dir: Path | None = None) -> AppContext:
+    def from_settings(cls, settings: Settings, index_dir: Path | None = None,
+                      upload_limit_mb: int = DEFAULT_UPLOAD_LIMIT_MB) -> AppContext:
         data = Path(settings.data_dir).resolve()
         export_dir = data / "exports"
-        export_dir.mkdir(parents=True, exist_ok=True)
+        upload_dir = data / "corpus"
+        for d in (data, export_dir, upload_dir):
+            d.mkdir(parents=True, exist_ok=True)
         return cls(
             settings=settings,
             index_dir=Path(index_dir or settings.index_dir).resolve(),
+            data_dir=data,
             store=DraftStore(data / "drafts.sqlite3"),
             export_dir=export_dir,
+            upload_dir=upload_dir,
+            secret=_ui_secret(data / "ui_secret"),
+            upload_limit_mb=upload_limit_mb,
         )
+
+    @property
+    def gradio_dir(self) -> Path:
+        """Where Gradio keeps uploads and the files it serves (GRADIO_TEMP_DIR)."""
+        return self.data_dir / "gradio"
+
+    def has_index(self) -> bool:
+        return (self.index_dir / "manifest.json").is_file()
 
     def index(self) -> Index | None:
         """The open index, or None when there is none yet (drafting then works without exemplars)."""
-        from draftkit.retrieval import Index
-
         with self._lock:
-            if self._index is None and (self.index_dir / "manifest.json").exists():
+            if self._index is None and self.has_index():
+                from draftkit.retrieval import Index
+
                 self._index = Index.open(self.index_dir, settings=self.settings)
             return self._index
+
+    def index_for_drafting(self) -> tuple[Index | None, str]:
+        """The index, or None with the reason (drafting and checks go on without it rather than fail)."""
+        try:
+            index = self.index()
+        except Exception as exc:  # a stale index names the command that rebuilds it
+            return None, f"语料库索引无法打开，本次不引用往年段落：{exc}"
+        return index, "" if index is not None else "还没有语料库索引，本次不引用往年段落。"
+
+    def warm_up(self) -> None:
+        """Open the index and load the embedder in the background (once), so the first search or draft
+        does not wait for it. Started by the first page load, or by ``warm_up_later``'s timer."""
+        if self._warm.is_set():
+            return
+        self._warm.set()
+
+        def run() -> None:
+            try:
+                index = self.index()
+                if index is not None:
+                    index.search("主题党日", k=1)
+                import draftkit.draft.writer  # noqa: F401  (templates, guard: imported once, here)
+            except Exception as exc:  # shown again, with the fix, when she searches
+                log.warning("warm-up failed: %s", exc)
+
+        threading.Thread(target=run, daemon=True, name="draftkit-warm-up").start()
+
+    def skip_warm_up(self) -> None:
+        self._warm.set()
+
+    def warm_up_later(self, delay: float) -> None:
+        timer = threading.Timer(delay, self.warm_up)
+        timer.daemon = True
+        timer.start()
 
     def reload_index(self) -> None:
         """Drop the open index so the next call reopens it (after the corpus changed)."""
@@ -51,3 +123,17 @@ class AppContext:
             if self._index is not None and hasattr(self._index, "close"):
                 self._index.close()
             self._index = None
+
+    def owner(self, request: Any, client_id: str | None) -> str | None:
+        """Whose drafts a session sees: the login name under ``--auth``, else the browser's client id."""
+        username = getattr(request, "username", None) if request is not None else None
+        if username:
+            return f"user:{username}"
+        return f"browser:{client_id}" if client_id else None
+
+    def owner_folder(self, owner: str | None, *parts: str) -> Path:
+        """A folder under the export directory private to one owner (name hashed, never user text)."""
+        key = hashlib.sha256((owner or "anonymous").encode("utf-8")).hexdigest()[:16]
+        folder = self.export_dir.joinpath(key, *parts)
+        folder.mkdir(parents=True, exist_ok=True)
+        return folder

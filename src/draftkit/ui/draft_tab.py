@@ -1,392 +1,568 @@
 """The 起草 tab: facts form → generate (streaming, section by section) → edit → regenerate → export.
 
 Callbacks only translate between components and library calls (draftkit.facts, draftkit.draft,
-draftkit.drafts, draftkit.export); drafts are saved on every edit.
+draftkit.drafts, draftkit.export). Every edit is saved at once in the drafts store; the browser
+keeps the open draft's id (BrowserState), so a refresh or a server restart reopens it.
 """
 
 from __future__ import annotations
 
-import queue
-import threading
+import re
 import time
+import uuid
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import gradio as gr
 
-from draftkit.draft.models import Report
+from draftkit.draft.models import Report, SectionDraft
+from draftkit.drafts import DraftNotFound
 from draftkit.facts import Facts
-from draftkit.ui import facts_form as ff
+from draftkit.ui import render
 from draftkit.ui.context import AppContext
-from draftkit.ui.render import exemplar_cards, warnings_md
-
-MAX_SECTIONS = 30
-BACKENDS = {"模板（无需模型）": "template", "本地模型": "llamacpp", "在线接口": "openai"}
-SLOT_FIELDS = 5  # group, heading, text, warnings, exemplars
+from draftkit.ui.facts_form import FactsForm, build_facts_form
+from draftkit.ui.streaming import LiveReport, Outcome, events_of
 
 
-def _validate(data: dict) -> Facts:
-    from draftkit.facts import validate_facts
+def _slot_count(settings=None, spare: int = 2) -> int:
+    """Section boxes to lay out: the longest outline (prompts/outlines/*.yaml) and a spare or two."""
+    from draftkit.draft.plan import load_outline
+    from draftkit.facts import facts_schema
 
-    return validate_facts(data, source="表单")
-
-
-def _backend(ctx: AppContext, label: str, base_url: str, model: str, api_key: str):
-    from draftkit.draft.backends import get_backend
-
-    name = BACKENDS.get(label, "template")
-    overrides = {}
-    if name == "openai":
-        overrides = {"base_url": base_url or None, "model": model or None, "api_key": api_key or None}
-    elif name == "llamacpp":
-        overrides = {"model": model or None}
-    return get_backend(name, ctx.settings, **{k: v for k, v in overrides.items() if v})
+    longest = 0
+    for kind in facts_schema()["report_kinds"]:
+        try:
+            longest = max(longest, sum(1 for _ in load_outline(kind, settings).walk()))
+        except ValueError:  # a broken outline is reported when drafting
+            continue
+    return max(longest, 12) + spare
 
 
-def _slot_updates(report: Report | None, live: dict[str, str] | None = None) -> list:
-    """Updates for every section slot: visible ones filled from the report, the rest hidden."""
-    out: list = []
-    sections = report.sections if report else []
-    for i in range(MAX_SECTIONS):
-        if i < len(sections):
+MAX_SECTIONS = _slot_count()
+BACKENDS = [("模板（无需模型）", "template"), ("本地模型", "llamacpp"), ("在线接口", "openai")]
+YIELD_EVERY = 0.2  # seconds between page updates while text streams in
+NO_DRAFT = "还没有草稿：请先填写事实并点击“生成全文”。"
+READY = "新草稿：填写或导入事实后点击“生成全文”。"
+CURRENT = 0  # the version dropdowns' value for the draft's current text
+
+
+def _now() -> str:
+    return time.strftime("%H:%M:%S")
+
+
+def _safe_name(text: str) -> str:
+    return re.sub(r'[\\/:*?"<>|\s]+', "_", text).strip("_")[:80] or "draft"
+
+
+def _date_text(report: Report) -> str:
+    d = report.signature.date
+    return f"{d.year}年{d.month}月{d.day}日" if d else "【待补充：落款日期】"
+
+
+# -- the report view: title, opening, sections (one slot each), closing, signature -----------------
+@dataclass
+class Slot:
+    group: gr.Column
+    heading: gr.HTML
+    body: gr.Row
+    text: gr.Textbox
+    warnings: gr.HTML
+    exemplars: gr.HTML
+    regen: gr.Button
+
+    @property
+    def outputs(self) -> list:
+        return [self.group, self.heading, self.body, self.text, self.warnings, self.exemplars]
+
+
+@dataclass
+class ReportView:
+    empty: gr.HTML
+    head: gr.Group
+    title: gr.Textbox
+    notes: gr.HTML
+    opening: gr.Textbox
+    slots: list[Slot]
+    tail: gr.Group
+    closing: gr.Textbox
+    signature: gr.HTML
+    section_ids: gr.State
+
+    @property
+    def outputs(self) -> list:
+        return [self.empty, self.head, self.title, self.notes, self.opening, self.tail, self.closing, self.signature,
+                self.section_ids, *[c for s in self.slots for c in s.outputs]]
+
+    @staticmethod
+    def values(report: Report | None, live: dict[str, str] | None = None, active: str | None = None,
+               only: set[str] | None = None, preview: bool = False) -> list:
+        """Values for ``outputs``. While streaming, ``live`` holds partial texts, ``active`` the section
+        being written, ``only`` limits the section updates to the ones that changed, and ``preview``
+        shows a section not written yet as its skeleton (the facts through the templates, which the
+        plan carries), so the draft is readable before the exemplars are found."""
+        if report is None:
+            out: list = [gr.update(visible=True), gr.update(visible=False), "", gr.update(value="", visible=False), "",
+                         gr.update(visible=False), "",
+                         "", []]
+            for _ in range(MAX_SECTIONS):
+                out += [gr.update(visible=False), "", gr.update(), gr.update(value=""), "", ""]
+            return out
+        sections = report.sections[:MAX_SECTIONS]
+        warnings = list(report.warnings)
+        if len(report.sections) > MAX_SECTIONS:
+            warnings.append(f"本稿有 {len(report.sections)} 节，页面只显示前 {MAX_SECTIONS} 节；导出的文件包含全部各节。")
+        notes = "".join(f"<div class='dk-report-warn'>⚠ {render.esc(w)}</div>" for w in warnings)
+        head = [gr.update(visible=False), gr.update(visible=True), report.title,
+                gr.update(value=notes, visible=bool(notes)), report.opening,
+                gr.update(visible=True), report.closing, render.signature_html(report.signature.unit, _date_text(report)),
+                [s.id for s in sections]]
+        out = head if only is None else [gr.update() for _ in head]
+        for i in range(MAX_SECTIONS):
+            if i >= len(sections):
+                out += [gr.update(visible=False), "", gr.update(), gr.update(value=""), "", ""] if only is None else \
+                    [gr.update() for _ in range(6)]
+                continue
             s = sections[i]
-            text = (live or {}).get(s.id, s.text)
-            out += [gr.update(visible=True), f"{'#' * min(s.level + 2, 5)} {s.heading}",
-                    gr.update(value=text, label=s.heading), warnings_md(s.warnings), exemplar_cards(s.exemplars)]
-        else:
-            out += [gr.update(visible=False), "", gr.update(value=""), "", ""]
-    return out
+            if only is not None and s.id not in only:
+                out += [gr.update() for _ in range(6)]
+                continue
+            text = (live or {}).get(s.id, s.text or (s.skeleton if preview else ""))
+            # A parent heading ("二、主要做法和成效") has no body of its own unless someone wrote one.
+            has_body = bool(text or s.skeleton or s.warnings or s.exemplars or s.id == active)
+            out += [gr.update(visible=True), render.heading_html(s.heading, s.level, writing=s.id == active),
+                    gr.update(visible=has_body), gr.update(value=text), render.warnings_html(s.warnings),
+                    render.exemplar_cards(s.exemplars)]
+        return out
 
 
-def _header_md(report: Report | None) -> str:
-    if report is None:
-        return "尚未生成。填写左侧事实后点击“生成全文”。"
-    lines = [f"## {report.title}", "", report.opening]
-    if report.warnings:
-        lines += ["", *[f"- ⚠️ {w}" for w in report.warnings]]
-    return "\n".join(lines)
+def build_report_view() -> ReportView:
+    empty = gr.HTML("<div class='dk-empty'>尚未生成。填写左侧事实（或导入事实文件）后点击“生成全文”。</div>",
+                    elem_id="report-empty")
+    with gr.Group(visible=False) as head:
+        title = gr.Textbox(label="标题", elem_id="report-title", max_lines=2, elem_classes=["dk-edit"])
+        notes = gr.HTML("", elem_id="report-notes", padding=True, visible=False)
+        opening = gr.Textbox(label="开头", lines=3, max_lines=20, elem_id="report-opening", elem_classes=["dk-section", "dk-edit"])
+    slots = []
+    for i in range(MAX_SECTIONS):
+        with gr.Column(visible=False, variant="panel", elem_id=f"sec-{i}", elem_classes=["dk-sec"]) as group:
+            heading = gr.HTML("", elem_id=f"sec-{i}-heading", padding=False)
+            with gr.Row(equal_height=False) as body:
+                with gr.Column(scale=3, min_width=320):
+                    text = gr.Textbox(show_label=False, lines=3, max_lines=40, interactive=True,
+                                      elem_id=f"sec-{i}-text", elem_classes=["dk-section", "dk-edit"])
+                    with gr.Row(equal_height=False):
+                        warn = gr.HTML("", elem_id=f"sec-{i}-warnings", elem_classes=["dk-warn"], padding=False)
+                        regen = gr.Button("↻ 重新生成本节", size="sm", elem_id=f"sec-{i}-regen", variant="secondary",
+                                          scale=0, min_width=130)
+                with gr.Column(scale=2, min_width=240):
+                    ex = gr.HTML("", elem_id=f"sec-{i}-exemplars", padding=False)
+        slots.append(Slot(group, heading, body, text, warn, ex, regen))
+    with gr.Group(visible=False) as tail:
+        closing = gr.Textbox(label="结尾", lines=2, max_lines=12, elem_id="report-closing", elem_classes=["dk-section", "dk-edit"])
+        signature = gr.HTML("", elem_id="report-signature")
+    return ReportView(empty, head, title, notes, opening, slots, tail, closing, signature, gr.State([]))
 
 
-def _tail_md(report: Report | None) -> str:
-    if report is None:
-        return ""
-    sig = report.signature
-    date = f"{sig.date.year}年{sig.date.month}月{sig.date.day}日" if sig.date else "【待补充：落款日期】"
-    return f"{report.closing}\n\n<div style='text-align:right'>{sig.unit or ''}<br>{date}</div>"
-
-
-def build_draft_tab(ctx: AppContext, draft_id: gr.BrowserState, demo: gr.Blocks) -> dict:
-    with gr.Row():
-        with gr.Column(scale=2, min_width=360):
-            gr.Markdown("### 一、本年度事实")
+# -- the tab ---------------------------------------------------------------------------------------
+def build_draft_tab(ctx: AppContext, client_id: gr.BrowserState, draft_id: gr.BrowserState,
+                    demo: gr.Blocks) -> None:
+    with gr.Row(equal_height=False):
+        with gr.Column(scale=5, min_width=380):
+            gr.Markdown("#### ① 本年度事实")
+            facts_file = gr.File(label="导入事实文件（YAML / JSON / XLSX）", file_types=[".yaml", ".yml", ".json", ".xlsx"],
+                                 elem_id="facts-upload", height=110)
+            form = build_facts_form()
             with gr.Row():
-                facts_file = gr.File(label="导入事实（YAML / JSON / XLSX）", file_types=[".yaml", ".yml", ".json", ".xlsx"],
-                                     elem_id="facts-upload", height=90)
-            unit = gr.Textbox(label="单位名称", placeholder="如：青禾市第三实验小学", elem_id="f-unit")
-            with gr.Row():
-                org_type = gr.Dropdown(ff.ORG_TYPES, value="党支部", label="组织类型")
-                year = gr.Number(label="年度", value=time.localtime().tm_year, precision=0, elem_id="f-year")
-                report_kind = gr.Dropdown(list(ff.REPORT_KINDS), value="年度总结", label="报告类型")
-            parent_org = gr.Textbox(label="上级党组织")
-            with gr.Accordion("党员与组织", open=False):
-                with gr.Row():
-                    members = [gr.Number(label=label, precision=0, minimum=0) for _, label in ff.MEMBER_FIELDS[:4]]
-                with gr.Row():
-                    members += [gr.Number(label=label, precision=0, minimum=0) for _, label in ff.MEMBER_FIELDS[4:]]
-                with gr.Row():
-                    branches = gr.Number(label="支部数", precision=0, minimum=0)
-                    groups = gr.Number(label="党小组数", precision=0, minimum=0)
-                committee = gr.Textbox(label="支委成员（每行一人，如“书记 李明华”）", lines=3)
-            with gr.Accordion("活动、荣誉、亮点", open=False):
-                activities = gr.Dataframe(value=ff.empty_activities(), label="活动（类别填 theory / organization / conduct 等）",
-                                          interactive=True, wrap=True, row_limits=(1, None))
-                honours = gr.Dataframe(value=ff.empty_honours(), label="荣誉", interactive=True, wrap=True,
-                                       row_limits=(1, None))
-                brand = gr.Textbox(label="党建品牌")
-                highlights = gr.Textbox(label="工作亮点（每行一条）", lines=3)
-            problems = gr.Textbox(label="存在的问题（每行一条）", lines=3)
-            plans = gr.Textbox(label="下一步打算（每行一条）", lines=3)
-            with gr.Row():
-                sign_unit = gr.Textbox(label="落款单位")
-                sign_date = gr.Textbox(label="落款日期（如 2024-12-20）")
-            with gr.Row():
-                export_yaml = gr.Button("导出事实 YAML", size="sm")
-                export_xlsx = gr.Button("导出事实 XLSX", size="sm")
-            facts_download = gr.File(label="事实文件", visible=False, interactive=False)
+                export_yaml = gr.Button("导出事实 YAML", size="sm", elem_id="facts-export-yaml")
+                export_xlsx = gr.Button("导出事实 XLSX", size="sm", elem_id="facts-export-xlsx")
+            facts_download = gr.File(label="事实文件下载", visible=False, interactive=False, elem_id="facts-download")
 
-            gr.Markdown("### 二、生成方式")
-            backend = gr.Radio(list(BACKENDS), value="模板（无需模型）", label="生成后端", elem_id="backend")
-            with gr.Accordion("模型设置", open=False):
-                base_url = gr.Textbox(label="接口地址 base URL", value=ctx.settings.openai_base_url)
-                model = gr.Textbox(label="模型名称或路径", value=ctx.settings.llm_model)
-                api_key = gr.Textbox(label="API Key", type="password")
-            seed = gr.Number(label="措辞种子（换一个数字换一种说法）", value=0, precision=0)
-            generate = gr.Button("生成全文", variant="primary", elem_id="generate")
+            gr.Markdown("#### ② 生成方式")
+            backend = gr.Radio(BACKENDS, value=ctx.settings.backend if ctx.settings.backend in dict(BACKENDS).values()
+                               else "template", label="生成后端", elem_id="backend")
+            with gr.Group(visible=False) as model_box:
+                model = gr.Textbox(label="模型名称或 GGUF 路径", value=ctx.settings.llm_model)
+                base_url = gr.Textbox(label="接口地址（base URL）", value=ctx.settings.openai_base_url, visible=False)
+                api_key = gr.Textbox(label="API Key", type="password", visible=False)
+            seed = gr.Number(label="措辞种子（换一个数字，换一种说法）", value=0, precision=0)
+            generate = gr.Button("生成全文", variant="primary", elem_id="generate", size="lg")
 
-        with gr.Column(scale=3, min_width=480):
-            with gr.Row():
-                drafts = gr.Dropdown(label="我的草稿", choices=[], interactive=True, elem_id="drafts", scale=3)
-                new_draft = gr.Button("新建草稿", size="sm", scale=1)
-            status = gr.Markdown("", elem_id="draft-status")
-            header = gr.Markdown(_header_md(None), elem_id="report-header")
-            slots: list[tuple] = []
-            for i in range(MAX_SECTIONS):
-                with gr.Group(visible=False) as group:
-                    heading = gr.Markdown("", elem_id=f"sec-{i}-heading")
-                    with gr.Row():
-                        with gr.Column(scale=3):
-                            text = gr.Textbox(show_label=False, lines=4, max_lines=30, interactive=True,
-                                              elem_id=f"sec-{i}-text", elem_classes=["dk-section"])
-                            warn = gr.Markdown("", elem_id=f"sec-{i}-warnings", elem_classes=["dk-warn"])
-                            regen = gr.Button("重新生成本节", size="sm", elem_id=f"sec-{i}-regen")
-                        with gr.Column(scale=2):
-                            with gr.Accordion("参考的往年段落", open=False):
-                                ex = gr.HTML("", elem_id=f"sec-{i}-exemplars")
-                slots.append((group, heading, text, warn, ex, regen))
-            tail = gr.Markdown("", elem_id="report-tail")
+        with gr.Column(scale=9, min_width=560):
+            with gr.Row(equal_height=False, elem_classes=["dk-drafts-row"]):
+                drafts = gr.Dropdown(label="我的草稿", choices=[], interactive=True, elem_id="drafts", scale=5)
+                new_draft = gr.Button("＋ 新建草稿", size="md", scale=1, min_width=120, elem_id="new-draft")
+            status = gr.HTML("", elem_id="draft-status", padding=False)
+            ready = gr.HTML("", elem_id="dk-ready", elem_classes=["dk-hidden"], padding=False)
+            view = build_report_view()
             with gr.Row():
                 export_docx = gr.Button("导出 DOCX", variant="primary", elem_id="export-docx")
-                export_md = gr.Button("导出 Markdown", size="sm")
-            download = gr.File(label="下载", interactive=False, elem_id="download")
-            with gr.Accordion("版本历史", open=False):
+                export_md = gr.Button("导出 Markdown", elem_id="export-md")
+            download = gr.File(label="下载", interactive=False, elem_id="download", visible=False)
+            with gr.Accordion("版本历史", open=False, elem_id="history"):
                 with gr.Row():
-                    ver_a = gr.Dropdown(label="版本 A", choices=[])
-                    ver_b = gr.Dropdown(label="版本 B", choices=[])
-                    diff_btn = gr.Button("比较", size="sm")
-                diff_out = gr.Code(label="差异", language=None)
+                    ver_a = gr.Dropdown(label="版本 A", choices=[], elem_id="ver-a")
+                    ver_b = gr.Dropdown(label="版本 B", choices=[], elem_id="ver-b")
+                with gr.Row():
+                    diff_btn = gr.Button("比较 A 与 B", size="sm", elem_id="diff")
+                    restore_btn = gr.Button("恢复为版本 A", size="sm", elem_id="restore")
+                diff_out = gr.HTML("", elem_id="diff-out")
 
-    form = [unit, org_type, year, report_kind, parent_org, *members, branches, groups, committee,
-            brand, highlights, problems, plans, activities, honours, sign_unit, sign_date]
-    slot_outputs = [c for s in slots for c in s[:5]]
-    n_members = len(members)
+    fields = form.components
+    view_out = view.outputs
 
-    def facts_from_form(values: list) -> Facts:
-        u, ot, y, rk, po = values[:5]
-        mem = values[5:5 + n_members]
-        br, gp, com, bd, hl, pb, pl, acts, hons, su, sd = values[5 + n_members:]
-        return _validate(ff.facts_dict_from_form(u, ot, y, rk, po, mem, br, gp, com, bd, hl, pb, pl, acts, hons, su, sd))
+    # -- helpers (translation only) ----------------------------------------------------------------
+    def owner_of(request: gr.Request | None, client: str | None) -> str | None:
+        return ctx.owner(request, client)
 
-    # -- drafts list and reopening -------------------------------------------------------------
-    def draft_choices():
-        return [(f"{d.title}（{d.updated_at.replace('T', ' ')}）", d.id) for d in ctx.store.list()]
-
-    def version_choices(did):
-        if not did or not ctx.store.exists(did):
+    def draft_choices(owner: str | None) -> list[tuple[str, str]]:
+        if owner is None:
             return []
-        return [(f"版本{v.number} · {v.note} · {v.created_at.replace('T', ' ')}", v.number)
-                for v in ctx.store.versions(did)]
+        return [(f"{d.title}（{d.updated_at.replace('T', ' ')}）", d.id) for d in ctx.store.list(owner=owner)]
 
-    def open_draft(did):
-        if not did or not ctx.store.exists(did):
-            return [None, gr.update(choices=draft_choices(), value=None), "", _header_md(None), "",
-                    gr.update(), gr.update(), *[gr.update() for _ in form], *_slot_updates(None)]
-        facts, report = ctx.store.load(did)
-        vc = version_choices(did)
-        form_values = ff.form_from_facts(facts) if facts else [gr.update() for _ in form]
-        return [did, gr.update(choices=draft_choices(), value=did), "已打开草稿。", _header_md(report), _tail_md(report),
-                gr.update(choices=vc, value=vc[0][1] if vc else None), gr.update(choices=vc, value=vc[-1][1] if vc else None),
-                *form_values, *_slot_updates(report)]
+    def version_updates(owner: str | None, did: str | None) -> list:
+        if not did or not ctx.store.exists(did, owner):
+            return [gr.update(choices=[], value=None), gr.update(choices=[], value=None)]
+        versions = ctx.store.versions(did, owner)
+        choices = [(f"版本{v.number} · {v.note} · {v.created_at.replace('T', ' ')}", v.number) for v in versions]
+        choices.append(("当前内容", CURRENT))
+        a = versions[-2].number if len(versions) > 1 else (versions[-1].number if versions else None)
+        return [gr.update(choices=choices, value=a), gr.update(choices=choices, value=CURRENT)]
 
-    open_outputs = [draft_id, drafts, status, header, tail, ver_a, ver_b, *form, *slot_outputs]
-    demo.load(open_draft, inputs=[draft_id], outputs=open_outputs)
-    drafts.input(open_draft, inputs=[drafts], outputs=open_outputs)
-    new_draft.click(lambda: open_draft(None), outputs=open_outputs)
+    def facts_or_error(values: list[Any]) -> tuple[Facts | None, str]:
+        try:
+            return FactsForm.to_facts(values), ""
+        except ValueError as exc:  # FactsError: Chinese messages naming the fields
+            return None, f"✖ 事实有误：<pre>{render.esc(exc)}</pre>"
 
-    # -- facts import / export -----------------------------------------------------------------
-    def import_facts(path):
+    def make_backend(name: str, url: str, mdl: str, key: str):
+        from draftkit.draft.backends import get_backend
+
+        def clean(v: str | None) -> str | None:
+            return (v or "").strip() or None
+
+        if name == "openai":
+            return get_backend(name, ctx.settings, base_url=clean(url), model=clean(mdl), api_key=clean(key))
+        if name == "llamacpp":
+            return get_backend(name, ctx.settings, model=clean(mdl))
+        return get_backend(name, ctx.settings)
+
+    # -- opening a draft (page load, the drafts list, 新建草稿) ------------------------------------
+    def open_outputs(owner: str | None, did: str | None, note: str = "") -> list:
+        try:
+            stored = ctx.store.get(did, owner) if did and owner else None
+        except DraftNotFound:
+            stored = None
+        if stored is None:
+            return [None, gr.update(choices=draft_choices(owner), value=None), note,
+                    *FactsForm.values(None), *ReportView.values(None), *version_updates(owner, None)]
+        form_values = FactsForm.values(stored.facts) if stored.facts else [gr.update() for _ in fields]
+        return [stored.id, gr.update(choices=draft_choices(owner), value=stored.id),
+                note or f"已打开草稿：{render.esc(stored.title)}", *form_values,
+                *ReportView.values(stored.report), *version_updates(owner, stored.id)]
+
+    opened = [draft_id, drafts, status, *fields, *view_out, ver_a, ver_b]
+
+    def on_load(request: gr.Request, client, did):
+        ctx.warm_up()  # the first page is served: now load the embedder, while she fills in the facts
+        client = client or uuid.uuid4().hex
+        # ``ready`` tells a test or a benchmark that the page-load callback has answered
+        owner = owner_of(request, client)
+        return [client, *open_outputs(owner, did, "" if did and ctx.store.exists(did, owner) else READY),
+                "<span data-ready='1'></span>"]
+
+    demo.load(on_load, inputs=[client_id, draft_id], outputs=[client_id, *opened, ready], show_progress="hidden")
+
+    def pick_draft(request: gr.Request, client, did):
+        return open_outputs(owner_of(request, client), did)
+
+    def blank_draft(request: gr.Request, client):
+        return open_outputs(owner_of(request, client), None, "已新建空白草稿。")
+
+    drafts.input(pick_draft, inputs=[client_id, drafts], outputs=opened, show_progress="minimal")
+    new_draft.click(blank_draft, inputs=[client_id], outputs=opened, show_progress="minimal")
+
+    # -- facts import / export ---------------------------------------------------------------------
+    def import_facts(request: gr.Request, client, did, path):
+        """Fill the form from a facts file and keep the facts in a draft (so a refresh keeps them too):
+        the open draft when it is about the same unit and year, else a new draft."""
         from draftkit.facts import load_facts
 
+        owner = owner_of(request, client)
+        keep = [gr.update() for _ in opened]
         if not path:
-            return [gr.update() for _ in form] + [""]
+            return keep
         try:
             facts = load_facts(Path(path))
-        except Exception as exc:  # a FactsError names the file and the fields
-            return [gr.update() for _ in form] + [f"❌ 导入失败：{exc}"]
-        return ff.form_from_facts(facts) + [f"已导入事实：{facts.unit} {facts.year}年"]
+        except ValueError as exc:  # FactsError names the file and every problem
+            keep[2] = f"✖ 导入失败：<pre>{render.esc(exc)}</pre>"
+            return keep
+        stored = ctx.store.get(did, owner) if did and ctx.store.exists(did, owner) else None
+        same = stored is not None and (stored.facts is None or (stored.facts.unit, stored.facts.year) ==
+                                       (facts.unit, facts.year))
+        if same:
+            ctx.store.save(did, facts=facts, owner=owner)
+        else:
+            did = ctx.store.create(facts=facts, owner=owner)
+        return open_outputs(owner, did, f"✔ 已导入事实：{render.esc(facts.unit)} {facts.year}年"
+                            + ("" if same else "（新草稿）"))
 
-    facts_file.upload(import_facts, inputs=[facts_file], outputs=[*form, status])
+    facts_file.upload(import_facts, inputs=[client_id, draft_id, facts_file], outputs=opened, show_progress="hidden")
 
-    def save_facts_file(suffix, *values):
-        from draftkit.facts import save_facts
+    def facts_exporter(suffix: str):
+        def export_facts(request: gr.Request, client, *values):
+            from draftkit.facts import save_facts
 
-        try:
-            facts = facts_from_form(list(values))
-        except Exception as exc:
-            return gr.update(visible=False), f"❌ {exc}"
-        out = ctx.export_dir / f"{facts.unit}{facts.year}年事实{suffix}"
-        save_facts(facts, out)
-        return gr.update(value=str(out), visible=True), f"已导出 {out.name}"
+            facts, error = facts_or_error(list(values))
+            if facts is None:
+                return gr.update(visible=False), error
+            folder = ctx.owner_folder(owner_of(request, client), "facts")
+            path = save_facts(facts, folder / f"{_safe_name(f'{facts.unit}{facts.year}年事实')}{suffix}")
+            return gr.update(value=str(path), visible=True), f"✔ 已导出事实文件 {render.esc(path.name)}"
 
-    export_yaml.click(lambda *v: save_facts_file(".yaml", *v), inputs=form, outputs=[facts_download, status])
-    export_xlsx.click(lambda *v: save_facts_file(".xlsx", *v), inputs=form, outputs=[facts_download, status])
+        return export_facts
 
-    # -- generation (streams section by section) ----------------------------------------------
-    def run_generation(did, backend_label, url, mdl, key, seed_value, *values, progress=gr.Progress()):
+    export_yaml.click(facts_exporter(".yaml"), inputs=[client_id, *fields], outputs=[facts_download, status],
+                      show_progress="hidden")
+    export_xlsx.click(facts_exporter(".xlsx"), inputs=[client_id, *fields], outputs=[facts_download, status],
+                      show_progress="hidden")
+
+    def backend_changed(name):
+        return (gr.update(visible=name != "template"), gr.update(visible=name == "openai"),
+                gr.update(visible=name == "openai"))
+
+    backend.change(backend_changed, inputs=[backend], outputs=[model_box, base_url, api_key])
+
+    # -- generation (streams section by section) -----------------------------------------------------
+    def run_generation(request: gr.Request, client, did, backend_name, url, mdl, key, seed_value, *values):
         from draftkit.draft.writer import draft_report
 
+        owner = owner_of(request, client)
+        facts, error = facts_or_error(list(values))
+        if facts is None:
+            yield [did, error, *[gr.update() for _ in view_out]]
+            return
         try:
-            facts = facts_from_form(list(values))
-        except Exception as exc:
-            yield [did, f"❌ 事实有误：{exc}", gr.update(), gr.update(), *_slot_updates(None)]
+            backend_obj = make_backend(backend_name, url, mdl, key)
+        except Exception as exc:  # a missing model or package: say so, keep the page as it is
+            yield [did, f"✖ 无法使用所选后端：{render.esc(exc)}", *[gr.update() for _ in view_out]]
             return
-        backend_obj = _backend(ctx, backend_label, url, mdl, key)
-        events: queue.Queue = queue.Queue()
-        result: dict = {}
-
-        def work():
-            try:
-                result["report"] = draft_report(facts, index=ctx.index(), backend=backend_obj,
-                                                seed=int(seed_value or 0), settings=ctx.settings,
-                                                on_event=lambda *e: events.put(e))
-            except Exception as exc:  # the writer keeps text; anything else is shown, not lost
-                result["error"] = exc
-            finally:
-                events.put(("end",))
-
-        threading.Thread(target=work, daemon=True).start()
-        live: dict[str, str] = {}
-        partial: Report | None = None
-        done = 0
-        last_yield = 0.0
-        while True:
-            event = events.get()
-            kind = event[0]
-            if kind == "end":
-                break
-            if kind == "plan":  # ("plan", Report skeleton with headings)
-                partial = event[1]
-            elif kind == "section_start":
-                live.setdefault(event[1], "")
-            elif kind == "token":
-                live[event[1]] = live.get(event[1], "") + event[2]
-            elif kind == "section_done":
-                sd = event[2]
-                done += 1
-                if partial is not None:
-                    partial.sections = [sd if s.id == sd.id else s for s in partial.sections]
-                live[sd.id] = sd.text
-                total = len(partial.sections) if partial else 0
-                progress((done, total or None), desc=f"已完成 {done}/{total} 节：{sd.heading}")
-            now = time.monotonic()
-            if partial is not None and (kind != "token" or now - last_yield > 0.15):
-                last_yield = now
-                yield [did, f"正在生成……（{done}/{len(partial.sections)} 节）", _header_md(partial), gr.update(),
-                       *_slot_updates(partial, live)]
-        if "error" in result:
-            yield [did, f"❌ 生成失败：{result['error']}", gr.update(), gr.update(), *_slot_updates(partial, live)]
-            return
-        report: Report = result["report"]
-        if did and ctx.store.exists(did):
-            ctx.store.save(did, facts=facts, report=report, version_note="生成全文")
+        if not did or not ctx.store.exists(did, owner):
+            did = ctx.store.create(facts=facts, owner=owner)
         else:
-            did = ctx.store.create(facts=facts, report=report)
+            ctx.store.save(did, facts=facts, owner=owner)
+        yield [did, render.progress_html(0, 1, "正在准备提纲和检索范文……"), *[gr.update() for _ in view_out]]
+        index, index_note = ctx.index_for_drafting()  # without one the writer drafts anyway and says so
+
+        state = LiveReport()
+        last = 0.0
+        outcome = Outcome()
+        for event in events_of(draft_report, facts, index=index, backend=backend_obj,
+                               seed=int(seed_value or 0), settings=ctx.settings):
+            if isinstance(event, Outcome):
+                outcome = event
+                break
+            first = state.apply(event) == "plan"
+            now = time.monotonic()
+            if state.report is None or (not first and now - last < YIELD_EVERY):
+                continue
+            last = now
+            changed = state.take_dirty()
+            yield [did, render.progress_html(state.done, state.total, state.label()),
+                   *ReportView.values(state.report, state.live, state.active, only=None if first else changed,
+                                      preview=True)]
+        if outcome.error is not None or outcome.value is None:
+            yield [did, f"✖ 生成失败：{render.esc(outcome.error)}（已生成的内容未保存，原草稿不变）",
+                   *ReportView.values(ctx.store.get(did, owner).report)]
+            return
+        report: Report = outcome.value
+        ctx.store.save(did, facts=facts, report=report, version_note="生成全文", owner=owner)
         secs = report.timings.get("total")
-        msg = f"✅ 已生成 {len(report.sections)} 节" + (f"，用时 {secs:.1f} 秒" if secs else "") + "；修改会自动保存。"
-        yield [did, msg, _header_md(report), _tail_md(report), *_slot_updates(report)]
+        msg = (f"✔ 已生成 {len(report.sections)} 节" + (f"，用时 {secs:.1f} 秒" if secs else "")
+               + "。可直接修改各节，修改会自动保存。"
+               + (f"<br>⚠ {render.esc(index_note)}" if index is None and ctx.has_index() else ""))
+        yield [did, msg, *ReportView.values(report)]
 
-    generate.click(
-        run_generation,
-        inputs=[draft_id, backend, base_url, model, api_key, seed, *form],
-        outputs=[draft_id, status, header, tail, *slot_outputs],
-        concurrency_limit=4,
-    ).then(lambda did: (gr.update(choices=draft_choices(), value=did),
-                        gr.update(choices=version_choices(did)), gr.update(choices=version_choices(did))),
-           inputs=[draft_id], outputs=[drafts, ver_a, ver_b])
+    def after_change(request: gr.Request, client, did):
+        owner = owner_of(request, client)
+        return [gr.update(choices=draft_choices(owner), value=did if did else None), *version_updates(owner, did)]
 
-    # -- editing, regenerating one section ------------------------------------------------------
-    for i, (_group, _heading, text, warn, ex, regen) in enumerate(slots):
-        def on_edit(did, value, i=i):
-            if not did or not ctx.store.exists(did):
-                return "⚠️ 还没有草稿：请先生成全文。"
-            _, report = ctx.store.load(did)
-            if report is None or i >= len(report.sections):
+    generate.click(run_generation, inputs=[client_id, draft_id, backend, base_url, model, api_key, seed, *fields],
+                   outputs=[draft_id, status, *view_out], show_progress="hidden", concurrency_limit=4,
+                   concurrency_id="generate").then(
+        after_change, inputs=[client_id, draft_id], outputs=[drafts, ver_a, ver_b], show_progress="hidden")
+
+    # -- editing: every change is saved; leaving a box keeps a version --------------------------------
+    def save_edit(request: gr.Request | None, client, did, target, value):
+        owner = owner_of(request, client)
+        if not did or not ctx.store.exists(did, owner):
+            return NO_DRAFT
+        try:
+            if target in ("title", "opening", "closing"):
+                ctx.store.update_part(did, target, value or "", owner=owner)
+            else:
+                ctx.store.update_section_text(did, target, value or "", owner=owner)
+        except KeyError:
+            return "⚠ 这一节已不在当前草稿中，未保存。"
+        return f"已自动保存（{_now()}）"
+
+    def leave_box(request: gr.Request | None, client, did, target, value) -> list:
+        """Leaving a box: save its text (in case a keystroke was missed) and keep a version."""
+        owner = owner_of(request, client)
+        if not did or not ctx.store.exists(did, owner):
+            return [gr.update(), *version_updates(owner, did)]
+        report = ctx.store.get(did, owner).report
+        if report is None:
+            return [gr.update(), *version_updates(owner, did)]
+        try:
+            current = getattr(report, target) if target in ("title", "opening", "closing") else \
+                report.section(target).text
+            label = {"title": "标题", "opening": "开头", "closing": "结尾"}.get(target) or report.section(target).heading
+        except KeyError:
+            return [gr.update(), *version_updates(owner, did)]
+        note = gr.update()
+        if (value or "") != current:
+            note = save_edit(request, client, did, target, value)
+        ctx.store.add_version(did, f"编辑：{label}", owner=owner)
+        return [note, *version_updates(owner, did)]
+
+    def part_handlers(part: str):
+        def on_edit(request: gr.Request, client, did, value):
+            return save_edit(request, client, did, part, value)
+
+        def on_blur(request: gr.Request, client, did, value):
+            return leave_box(request, client, did, part, value)
+
+        return on_edit, on_blur
+
+    for part, box in (("title", view.title), ("opening", view.opening), ("closing", view.closing)):
+        on_edit, on_blur = part_handlers(part)
+        box.input(on_edit, inputs=[client_id, draft_id, box], outputs=[status], trigger_mode="always_last",
+                  show_progress="hidden")
+        box.blur(on_blur, inputs=[client_id, draft_id, box], outputs=[status, ver_a, ver_b], show_progress="hidden")
+
+    def wire_slot(i: int, slot: Slot) -> None:
+        def on_edit(request: gr.Request, client, did, ids, value):
+            if i >= len(ids or []):
                 return gr.update()
-            ctx.store.save_section_text(did, report.sections[i].id, value)
-            return f"已自动保存（{time.strftime('%H:%M:%S')}）"
+            return save_edit(request, client, did, ids[i], value)
 
-        def on_blur(did, i=i):
-            if did and ctx.store.exists(did):
-                _, report = ctx.store.load(did)
-                if report is not None and i < len(report.sections):
-                    ctx.store.add_version(did, report, f"编辑：{report.sections[i].heading}")
-            vc = version_choices(did)
-            return gr.update(choices=vc), gr.update(choices=vc)
+        def on_blur(request: gr.Request, client, did, ids, value):
+            if i >= len(ids or []):
+                return [gr.update()] * 3
+            return leave_box(request, client, did, ids[i], value)
 
-        text.input(on_edit, inputs=[draft_id, text], outputs=[status], trigger_mode="always_last",
-                   show_progress="hidden")
-        text.blur(on_blur, inputs=[draft_id], outputs=[ver_a, ver_b], show_progress="hidden")
+        # Gradio's Textbox fires "input" on keypress only; EDIT_JS (app.py) makes IME input, paste and
+        # deletions fire it too, and leaving the box saves again, so no edit is lost.
+        slot.text.input(on_edit, inputs=[client_id, draft_id, view.section_ids, slot.text], outputs=[status],
+                        trigger_mode="always_last", show_progress="hidden")
+        slot.text.blur(on_blur, inputs=[client_id, draft_id, view.section_ids, slot.text],
+                       outputs=[status, ver_a, ver_b], show_progress="hidden")
 
-        def on_regen(did, backend_label, url, mdl, key, seed_value, *values, i=i):
+        # -- one section again ---------------------------------------------------------------------
+        def on_regen(request: gr.Request, client, did, ids, backend_name, url, mdl, key, seed_value, *values):
             from draftkit.draft.writer import draft_section
 
-            if not did or not ctx.store.exists(did):
-                yield gr.update(), gr.update(), gr.update(), "⚠️ 请先生成全文。"
+            owner = owner_of(request, client)
+            keep = [gr.update()] * 4
+            if not did or i >= len(ids or []) or not ctx.store.exists(did, owner):
+                yield [*keep, NO_DRAFT]
                 return
-            stored_facts, report = ctx.store.load(did)
+            stored = ctx.store.get(did, owner)
+            report = stored.report
+            facts, _error = facts_or_error(list(values))
+            facts = facts or stored.facts
+            if report is None or facts is None:
+                yield [*keep, NO_DRAFT]
+                return
+            old = report.section(ids[i])
             try:
-                facts = facts_from_form(list(values))
-            except Exception:
-                facts = stored_facts
-            section = report.sections[i]
-            backend_obj = _backend(ctx, backend_label, url, mdl, key)
-            events: queue.Queue = queue.Queue()
-            result: dict = {}
-
-            def work():
-                try:
-                    result["section"] = draft_section(report, section.id, facts, index=ctx.index(),
-                                                      backend=backend_obj, seed=int(seed_value or 0) + 1,
-                                                      on_event=lambda *e: events.put(e))
-                except Exception as exc:
-                    result["error"] = exc
-                finally:
-                    events.put(("end",))
-
-            threading.Thread(target=work, daemon=True).start()
-            buf = ""
-            while True:
-                event = events.get()
-                if event[0] == "end":
+                backend_obj = make_backend(backend_name, url, mdl, key)
+            except Exception as exc:
+                yield [*keep, f"✖ 无法使用所选后端：{render.esc(exc)}"]
+                return
+            buf, last, outcome = "", 0.0, Outcome()
+            attempt = int(seed_value or 0) + 1 + sum(1 for v in ctx.store.versions(did, owner) if v.note.startswith("重新生成"))
+            yield [render.heading_html(old.heading, old.level, writing=True), gr.update(), gr.update(), gr.update(),
+                   f"正在重新生成：{render.esc(old.heading)}"]
+            for event in events_of(draft_section, report, old.id, facts, index=ctx.index_for_drafting()[0],
+                                   backend=backend_obj,
+                                   seed=attempt):
+                if isinstance(event, Outcome):
+                    outcome = event
                     break
                 if event[0] == "token":
                     buf += event[2]
-                    yield gr.update(value=buf), gr.update(), gr.update(), f"正在重新生成：{section.heading}"
-            if "error" in result:  # the old text stays
-                yield gr.update(value=section.text), gr.update(), gr.update(), f"❌ 重新生成失败，原文已保留：{result['error']}"
+                    if time.monotonic() - last > YIELD_EVERY:
+                        last = time.monotonic()
+                        yield [gr.update(), gr.update(value=buf), gr.update(), gr.update(), gr.update()]
+            if outcome.error is not None or outcome.value is None:  # the old text stays
+                yield [render.heading_html(old.heading, old.level), gr.update(value=old.text), gr.update(), gr.update(),
+                       f"✖ 重新生成失败，原文已保留：{render.esc(outcome.error)}"]
                 return
-            new = result["section"]
-            report.sections[i] = new
-            ctx.store.save(did, report=report, version_note=f"重新生成：{new.heading}")
-            yield gr.update(value=new.text), warnings_md(new.warnings), exemplar_cards(new.exemplars), \
-                f"✅ 已重新生成：{new.heading}"
+            new: SectionDraft = outcome.value
+            ctx.store.replace_section(did, new, version_note=f"重新生成：{new.heading}", owner=owner)
+            yield [render.heading_html(new.heading, new.level), gr.update(value=new.text),
+                   render.warnings_html(new.warnings), render.exemplar_cards(new.exemplars),
+                   f"✔ 已重新生成：{render.esc(new.heading)}"]
 
-        regen.click(on_regen, inputs=[draft_id, backend, base_url, model, api_key, seed, *form],
-                    outputs=[text, warn, ex, status], concurrency_limit=4)
+        slot.regen.click(on_regen, inputs=[client_id, draft_id, view.section_ids, backend, base_url, model, api_key,
+                                           seed, *fields],
+                         outputs=[slot.heading, slot.text, slot.warnings, slot.exemplars, status],
+                         show_progress="hidden", concurrency_limit=4, concurrency_id="generate").then(
+            after_change, inputs=[client_id, draft_id], outputs=[drafts, ver_a, ver_b], show_progress="hidden")
 
-    # -- export and versions ----------------------------------------------------------------------
-    def do_export(did, fmt):
-        if not did or not ctx.store.exists(did):
-            return gr.update(), "⚠️ 还没有可导出的草稿。"
-        _, report = ctx.store.load(did)
-        folder = ctx.export_dir / did
-        folder.mkdir(parents=True, exist_ok=True)
+    for i, slot in enumerate(view.slots):
+        wire_slot(i, slot)
+
+    # -- export and versions -------------------------------------------------------------------------
+    def do_export(fmt: str, request: gr.Request | None, client, did):
+        owner = owner_of(request, client)
+        if not did or not ctx.store.exists(did, owner) or ctx.store.get(did, owner).report is None:
+            return gr.update(), "⚠ 还没有可导出的草稿。"
+        report = ctx.store.get(did, owner).report
+        folder = ctx.owner_folder(owner, did)
+        name = _safe_name(report.title)
         if fmt == "docx":
             from draftkit.export.docx import export_docx
 
-            path = export_docx(report, folder / f"{report.title}.docx")
+            path = Path(export_docx(report, folder / f"{name}.docx"))
         else:
             from draftkit.export.markdown import export_markdown
 
-            path = folder / f"{report.title}.md"
+            path = folder / f"{name}.md"
             path.write_text(export_markdown(report), encoding="utf-8")
-        return gr.update(value=str(path)), f"已导出 {Path(path).name}"
+        return gr.update(value=str(path), visible=True), f"✔ 已导出 {render.esc(path.name)}，请点击下方文件名下载。"
 
-    export_docx.click(lambda did: do_export(did, "docx"), inputs=[draft_id], outputs=[download, status])
-    export_md.click(lambda did: do_export(did, "md"), inputs=[draft_id], outputs=[download, status])
+    def export_as_docx(request: gr.Request, client, did):
+        return do_export("docx", request, client, did)
 
-    def show_diff(did, a, b):
-        if not did or a is None or b is None:
-            return "请选择两个版本。"
-        return ctx.store.diff(did, int(a), int(b)) or "两个版本内容相同。"
+    def export_as_md(request: gr.Request, client, did):
+        return do_export("md", request, client, did)
 
-    diff_btn.click(show_diff, inputs=[draft_id, ver_a, ver_b], outputs=[diff_out])
-    return {"status": status, "draft_id": draft_id}
+    export_docx.click(export_as_docx, inputs=[client_id, draft_id], outputs=[download, status], show_progress="hidden",
+                      queue=False)
+    export_md.click(export_as_md, inputs=[client_id, draft_id], outputs=[download, status], show_progress="hidden")
+
+    def show_diff(request: gr.Request, client, did, a, b):
+        owner = owner_of(request, client)
+        if not did or not ctx.store.exists(did, owner):
+            return f"<div class='dk-empty'>{NO_DRAFT}</div>"
+        if a is None or b is None:
+            return "<div class='dk-empty'>请选择两个版本。</div>"
+        lines = ctx.store.diff_lines(did, int(a) or None, int(b) or None, owner=owner)
+        return render.diff_html(lines)
+
+    diff_btn.click(show_diff, inputs=[client_id, draft_id, ver_a, ver_b], outputs=[diff_out])
+
+    def restore(request: gr.Request, client, did, a):
+        owner = owner_of(request, client)
+        if not did or not ctx.store.exists(did, owner) or not a:
+            return ["请选择要恢复的版本 A。", *[gr.update() for _ in view_out]]
+        report = ctx.store.version(did, int(a), owner)
+        ctx.store.save(did, report=report, version_note=f"恢复为版本{int(a)}", owner=owner)
+        return [f"✔ 已恢复为版本{int(a)}", *ReportView.values(report)]
+
+    restore_btn.click(restore, inputs=[client_id, draft_id, ver_a], outputs=[status, *view_out],
+                      show_progress="minimal").then(
+        after_change, inputs=[client_id, draft_id], outputs=[drafts, ver_a, ver_b], show_progress="hidden")

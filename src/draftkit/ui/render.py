@@ -1,32 +1,73 @@
-"""HTML and Markdown snippets for the UI (escaped; shared-text highlighting for search results)."""
+"""HTML and Markdown snippets for the UI (all user and corpus text escaped), and the page's CSS."""
 
 from __future__ import annotations
 
 import html
+from collections.abc import Iterable
+from pathlib import PurePath
+from typing import Any
 
 from draftkit.ingest.models import SECTION_KINDS
 
 CSS = """
-.dk-card {border: 1px solid #d9d9d9; border-radius: 6px; padding: 8px 10px; margin: 6px 0; background: #fafafa;}
-.dk-card .dk-meta {color: #555; font-size: 0.85em; margin-bottom: 4px;}
-.dk-card .dk-text {white-space: pre-wrap; line-height: 1.6;}
+.gradio-container {max-width: 1680px !important;}
+#dk-title h1 {margin-bottom: 0; font-size: 1.6em;}
+#dk-title p {color: #666; margin-top: 2px;}
+.dk-card {border: 1px solid #e3e3e3; border-left: 3px solid #c0392b; border-radius: 6px; padding: 8px 10px;
+          margin: 0 0 8px 0; background: #fffdfb; font-size: 0.9em;}
+.dk-card .dk-meta {color: #666; font-size: 0.85em; margin-bottom: 4px;}
+.dk-card .dk-src {color: #8c2f25; font-weight: 600;}
+.dk-card .dk-text {white-space: pre-wrap; line-height: 1.65; color: #222;}
 .dk-card mark {background: #ffe58f; padding: 0;}
-.dk-warn {color: #a8071a;}
-.dk-sev-P0 {color: #a8071a; font-weight: bold;} .dk-sev-P1 {color: #d46b08;} .dk-sev-P2 {color: #595959;}
+.dk-empty {color: #999; font-size: 0.9em; padding: 6px 2px;}
+.dk-ex-label {color: #888; font-size: 0.85em; margin: 2px 0 4px 0;}
+.dk-cards {max-height: 300px; overflow-y: auto; padding-right: 4px;}
+.dk-warn ul {margin: 4px 0 0 0;}
+.dk-warn li {color: #a8071a; font-size: 0.9em;}
+.dk-sev-P0 {color: #a8071a; font-weight: bold;} .dk-sev-P1 {color: #d46b08; font-weight: bold;}
+.dk-sev-P2 {color: #595959;}
+.dk-h1 {font-family: "SimHei", "Noto Sans CJK SC", sans-serif; font-size: 1.12em; font-weight: 700; color: #222;}
+.dk-h2 {font-family: "KaiTi", "Noto Serif CJK SC", serif; font-size: 1.05em; font-weight: 600; color: #333;
+        padding-left: 1em;}
+.dk-h3, .dk-h4 {font-size: 1em; font-weight: 600; color: #444; padding-left: 2em;}
+.dk-writing {color: #c0392b; font-weight: normal; font-size: 0.85em; margin-left: 0.6em;}
+.dk-progress {margin: 4px 0 8px 0;}
+.dk-progress .dk-bar {height: 6px; background: #eee; border-radius: 3px; overflow: hidden;}
+.dk-progress .dk-fill {height: 6px; background: #c0392b; transition: width 0.2s;}
+.dk-progress .dk-label {font-size: 0.9em; color: #444; margin-bottom: 3px;}
+.dk-section textarea {font-family: "FangSong", "Noto Serif CJK SC", serif; font-size: 15px; line-height: 1.8;}
+.dk-diff {font-family: ui-monospace, monospace; font-size: 0.88em; white-space: pre-wrap; line-height: 1.6;}
+.dk-diff .add {background: #e6ffed;} .dk-diff .remove {background: #ffeef0; text-decoration: line-through;}
+.dk-diff .gap {color: #999;}
+.dk-sec {background: var(--background-fill-primary) !important; border: 1px solid #e8e8e8 !important;
+          box-shadow: 0 1px 2px rgba(0,0,0,0.03);}
+.dk-sec .dk-warn {flex-grow: 1;}
+#report-notes {background: #fffbe6 !important;}
+.dk-report-warn {color: #ad6800; font-size: 0.9em; margin: 4px 0;}
+.dk-drafts-row {align-items: flex-end;}
+#new-draft {max-height: 48px; margin-bottom: 6px;}
+.dk-hidden {display: none !important;}
+.dk-signature {text-align: right; line-height: 1.8; padding-right: 1em;}
+.dk-pending {background: #fff1b8;}
 """
 
 
-def _meta(title: str | None, year: int | None, unit: str | None, heading_path: list[str] | None,
+def esc(text: Any) -> str:
+    return html.escape("" if text is None else str(text))
+
+
+def _meta(title: str | None, year: int | None, unit: str | None, heading_path: Iterable[str] | None,
           kind: str | None = None, extra: str = "") -> str:
-    parts = [f"《{html.escape(title)}》" if title else "（无标题）"]
+    parts = [f"<span class='dk-src'>《{esc(title)}》</span>" if title else "<span class='dk-src'>（无标题）</span>"]
     if year:
         parts.append(f"{year}年")
     if unit:
-        parts.append(html.escape(unit))
+        parts.append(esc(unit))
     if kind:
-        parts.append(SECTION_KINDS.get(kind, kind))
-    if heading_path:
-        parts.append(" › ".join(html.escape(h) for h in heading_path))
+        parts.append(esc(SECTION_KINDS.get(kind, kind)))
+    path = [h for h in (heading_path or []) if h]
+    if path:
+        parts.append(" › ".join(esc(h) for h in path))
     if extra:
         parts.append(extra)
     return " · ".join(parts)
@@ -35,7 +76,7 @@ def _meta(title: str | None, year: int | None, unit: str | None, heading_path: l
 def highlight_shared(text: str, query: str, n: int = 6) -> str:
     """Escape ``text`` and mark the runs of at least ``n`` characters it shares with ``query``."""
     if not query or len(query) < n:
-        return html.escape(text)
+        return esc(text)
     grams = {query[i:i + n] for i in range(len(query) - n + 1)}
     covered = [False] * len(text)
     for i in range(len(text) - n + 1):
@@ -47,26 +88,36 @@ def highlight_shared(text: str, query: str, n: int = 6) -> str:
         j = i
         while j < len(text) and covered[j] == covered[i]:
             j += 1
-        piece = html.escape(text[i:j])
+        piece = esc(text[i:j])
         out.append(f"<mark>{piece}</mark>" if covered[i] else piece)
         i = j
     return "".join(out)
 
 
-def exemplar_cards(exemplars) -> str:
+def short(text: str, limit: int = 220) -> str:
+    text = (text or "").strip()
+    return text if len(text) <= limit else text[:limit].rstrip() + "……"
+
+
+def exemplar_cards(exemplars: Iterable[Any] | None, limit: int = 220) -> str:
+    """Cards for the past passages a section drew on: source title, year, unit, heading path, passage."""
+    exemplars = list(exemplars or [])
+    label = "<div class='dk-ex-label'>参考的往年段落</div>"
     if not exemplars:
-        return "<div class='dk-card'>本节没有引用往年段落。</div>"
+        return label + "<div class='dk-empty'>本节未引用往年段落。</div>"
     cards = []
     for ex in exemplars:
-        meta = _meta(ex.title, ex.year, ex.unit, ex.heading_path, ex.kind)
-        cards.append(f"<div class='dk-card'><div class='dk-meta'>{meta}</div>"
-                     f"<div class='dk-text'>{html.escape(ex.text)}</div></div>")
-    return "\n".join(cards)
+        meta = _meta(ex.title, ex.year, ex.unit, ex.heading_path)
+        cards.append(f"<div class='dk-card dk-exemplar'><div class='dk-meta'>{meta}</div>"
+                     f"<div class='dk-text'>{esc(short(ex.text, limit))}</div></div>")
+    return label + "<div class='dk-cards'>" + "\n".join(cards) + "</div>"
 
 
-def hit_cards(hits, query: str) -> str:
+def hit_cards(hits: Iterable[Any], query: str) -> str:
+    """Search results as cards: rank, source (title, year, unit, section, file), passage with shared text marked."""
+    hits = list(hits)
     if not hits:
-        return "<div class='dk-card'>没有找到相关段落。</div>"
+        return "<div class='dk-empty'>没有找到相关段落。</div>"
     cards = []
     for h in hits:
         c = h.chunk
@@ -75,16 +126,44 @@ def hit_cards(hits, query: str) -> str:
             ranks.append(f"语义第{h.dense_rank}")
         if getattr(h, "lexical_rank", None):
             ranks.append(f"关键词第{h.lexical_rank}")
-        extra = f"得分 {h.score:.4f}" + (f"（{'，'.join(ranks)}）" if ranks else "")
-        meta = _meta(c.title, c.year, c.unit, c.heading_path, c.kind, extra)
-        source = html.escape(c.source or "")
+        extra = f"得分 {h.score:.3f}" + (f"（{'，'.join(ranks)}）" if ranks else "")
+        meta = _meta(getattr(c, "title", None), getattr(c, "year", None), getattr(c, "unit", None),
+                     getattr(c, "heading_path", None), getattr(c, "kind", None), extra)
+        source = getattr(c, "source", None) or getattr(c, "path", None) or ""
         cards.append(f"<div class='dk-card dk-hit'><div class='dk-meta'>{h.rank}. {meta}</div>"
-                     f"<div class='dk-meta'>来源：{source}</div>"
+                     f"<div class='dk-meta'>来源文件：<span class='dk-file' title='{esc(source)}'>"
+                     f"{esc(PurePath(str(source)).name)}</span></div>"
                      f"<div class='dk-text'>{highlight_shared(c.text, query)}</div></div>")
     return "\n".join(cards)
 
 
-def warnings_md(warnings: list[str]) -> str:
+def warnings_html(warnings: Iterable[str] | None) -> str:
+    warnings = list(warnings or [])
     if not warnings:
         return ""
-    return "\n".join(f"- ⚠️ {w}" for w in warnings)
+    return "<ul>" + "".join(f"<li>⚠ {esc(w)}</li>" for w in warnings) + "</ul>"
+
+
+def heading_html(heading: str, level: int, writing: bool = False) -> str:
+    mark = "<span class='dk-writing'>✍️ 正在撰写……</span>" if writing else ""
+    return f"<div class='dk-h{min(max(level, 1), 4)}'>{esc(heading)}{mark}</div>"
+
+
+def progress_html(done: int, total: int, label: str) -> str:
+    pct = 0 if not total else round(100 * done / total)
+    return (f"<div class='dk-progress'><div class='dk-label'>{esc(label)}</div>"
+            f"<div class='dk-bar'><div class='dk-fill' style='width:{pct}%'></div></div></div>")
+
+
+def signature_html(unit: str | None, date_text: str) -> str:
+    return f"<div class='dk-signature'>{esc(unit or '')}<br>{esc(date_text)}</div>"
+
+
+def diff_html(lines: Iterable[Any]) -> str:
+    """Lines of ``draftkit.drafts.text_diff`` as HTML: added green, removed struck through."""
+    lines = list(lines)
+    if not lines:
+        return "<div class='dk-empty'>两个版本内容相同。</div>"
+    sign = {"add": "+ ", "remove": "− ", "same": "  ", "gap": ""}
+    rows = [f"<div class='{x.op}'>{sign[x.op]}{esc(x.text)}</div>" for x in lines]
+    return "<div class='dk-diff'>" + "".join(rows) + "</div>"

@@ -1,0 +1,200 @@
+"""Browser tests: the real app in a subprocess on a free localhost port, driven by Playwright + Debian's Chromium.
+
+The server runs ``python app.py`` with its data folder in a session tmp dir. The index is copied in
+from ``DRAFTKIT_E2E_INDEX`` (a prebuilt index folder) or from a cache of an earlier session's build
+(``~/.cache/draftkit/e2e-index/<key>``; the key hashes the sample corpus, the embedder, and the ingest
+and retrieval code and data); otherwise the app's first start builds it from ``samples/corpus`` (the first-run path the
+secretary sees), and the result is cached. Chromium is the system one (``/usr/bin/chromium``); a
+browser is never downloaded.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+import pytest
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+CHROMIUM = Path(os.environ.get("DRAFTKIT_CHROMIUM", "/usr/bin/chromium"))
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--disable-quic"]
+VIEWPORT = {"width": 1600, "height": 1000}
+START_TIMEOUT = 240.0  # the first start also builds the index (embedding the sample corpus on CPU)
+UPLOAD_LIMIT_MB = 2
+#: the prompts/ files that ingest and retrieval read (they shape the index)
+INDEX_PROMPTS = ["cleaning.yaml", "structure.yaml", "section_kinds.yaml", "jieba_userdict.txt",
+                 "retrieval_stopwords.txt"]
+
+pytestmark = pytest.mark.browser
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@dataclass
+class AppServer:
+    """``python app.py`` in a subprocess; ``start()`` returns once the page answers."""
+
+    data_dir: Path
+    index_dir: Path
+    port: int
+    log_path: Path
+    extra_args: list[str] = field(default_factory=list)
+    proc: subprocess.Popen | None = None
+    started_in: list[float] = field(default_factory=list)  # seconds from spawn to a served page, per start
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/"
+
+    def env(self) -> dict[str, str]:
+        env = dict(os.environ)
+        env.update({
+            "DRAFTKIT_DATA_DIR": str(self.data_dir),
+            "DRAFTKIT_INDEX_DIR": str(self.index_dir),
+            "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", "GRADIO_ANALYTICS_ENABLED": "False",
+            "PYTHONUNBUFFERED": "1",
+        })
+        env.pop("GRADIO_TEMP_DIR", None)
+        return env
+
+    def start(self, timeout: float = START_TIMEOUT) -> None:
+        log = self.log_path.open("a", encoding="utf-8")
+        t0 = time.monotonic()
+        self.proc = subprocess.Popen(
+            [sys.executable, "app.py", "--host", "127.0.0.1", "--port", str(self.port),
+             "--max-upload-mb", str(UPLOAD_LIMIT_MB), *self.extra_args],
+            cwd=REPO_ROOT, env=self.env(), stdout=log, stderr=subprocess.STDOUT,
+        )
+        log.close()
+        while time.monotonic() - t0 < timeout:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"the app exited with {self.proc.returncode}:\n{self.log_tail()}")
+            try:
+                if httpx.get(self.url, timeout=2).status_code in (200, 401):
+                    self.started_in.append(time.monotonic() - t0)
+                    return
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.2)
+        self.stop()
+        raise RuntimeError(f"the app did not answer within {timeout:.0f} s:\n{self.log_tail()}")
+
+    def stop(self) -> None:
+        if self.proc is None:
+            return
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(timeout=5)
+        self.proc = None
+
+    def log_tail(self, n: int = 40) -> str:
+        if not self.log_path.exists():
+            return ""
+        return "\n".join(self.log_path.read_text(encoding="utf-8", errors="replace").splitlines()[-n:])
+
+
+@pytest.fixture(scope="session")
+def chromium_path() -> Path:
+    if not CHROMIUM.exists():
+        pytest.skip(f"Chromium not found at {CHROMIUM} (Debian: apt-get install chromium); never downloaded")
+    return CHROMIUM
+
+
+def index_cache_dir() -> Path:
+    """Where a built sample index is kept between sessions, keyed by what it was built from."""
+    from draftkit.config import get_settings
+    from draftkit.ingest.chunk import CHUNKER_VERSION
+
+    digest = hashlib.sha256()
+    digest.update(f"{get_settings().embed_model}|{CHUNKER_VERSION}".encode())
+    # the corpus, and the code and data that turn it into an index (any change there means a rebuild)
+    prompts = REPO_ROOT / "prompts"
+    inputs = [*(REPO_ROOT / "samples" / "corpus").iterdir(),
+              *(prompts / name for name in INDEX_PROMPTS if (prompts / name).is_file()),
+              *(REPO_ROOT / "src" / "draftkit" / "ingest").glob("*.py"),
+              *(REPO_ROOT / "src" / "draftkit" / "retrieval").glob("*.py")]
+    for p in sorted(inputs):
+        digest.update(p.name.encode() + p.read_bytes())
+    return Path.home() / ".cache" / "draftkit" / "e2e-index" / digest.hexdigest()[:16]
+
+
+@pytest.fixture(scope="session")
+def app_server(tmp_path_factory: pytest.TempPathFactory, chromium_path: Path) -> Iterator[AppServer]:
+    root = tmp_path_factory.mktemp("ui-e2e")
+    index_dir = root / "index"
+    given = os.environ.get("DRAFTKIT_E2E_INDEX")
+    cached = Path(given) if given else index_cache_dir()
+    if (cached / "manifest.json").is_file():
+        shutil.copytree(cached, index_dir)
+    server = AppServer(data_dir=root / "var", index_dir=index_dir, port=free_port(), log_path=root / "app.log")
+    server.start()
+    if not given and not cached.exists() and (index_dir / "manifest.json").is_file():  # the first run built it
+        staging = cached.with_name(cached.name + f".tmp{os.getpid()}")
+        shutil.copytree(index_dir, staging)
+        try:
+            staging.rename(cached)
+        except OSError:  # another session cached the same build first
+            shutil.rmtree(staging, ignore_errors=True)
+        for old in cached.parent.iterdir():  # builds from older code or corpus are of no further use
+            if old.name != cached.name and ".tmp" not in old.name:
+                shutil.rmtree(old, ignore_errors=True)
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def browser(chromium_path: Path):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        b = pw.chromium.launch(executable_path=str(chromium_path), headless=True, args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def new_page(browser, app_server: AppServer):
+    """A factory of pages, each in its own browser context (its own localStorage: another secretary)."""
+    contexts = []
+
+    def make():
+        context = browser.new_context(viewport=VIEWPORT, locale="zh-CN", accept_downloads=True)
+        context.set_default_timeout(20_000)
+        contexts.append(context)
+        page = context.new_page()
+        page.external_requests = []  # type: ignore[attr-defined]
+        page.on("request", lambda r: None if r.url.startswith(app_server.url[:-1]) or r.url.startswith("data:")
+                else page.external_requests.append(r.url))
+        return page
+
+    yield make
+    for c in contexts:
+        c.close()
+
+
+@pytest.fixture
+def page(new_page):
+    return new_page()
+
+
+@pytest.fixture(scope="session")
+def sample_facts(repo_root: Path) -> dict[str, Path]:
+    return {p.stem: p for p in sorted((repo_root / "samples" / "facts").glob("*.yaml"))}

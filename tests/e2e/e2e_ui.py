@@ -1,0 +1,100 @@
+"""What a secretary does in the page, as functions over a Playwright page (selectors live here only)."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+from playwright.sync_api import Page, expect
+
+GENERATE_TIMEOUT = 30_000
+
+
+def field(page: Page, elem_id: str):
+    return page.locator(f"#{elem_id} textarea, #{elem_id} input").first
+
+
+def open_app(page: Page, url: str) -> float:
+    """Open the app and wait until it is ready (the page-load callback has run); returns seconds."""
+    t0 = time.monotonic()
+    page.goto(url)
+    expect(page.locator("#generate")).to_be_visible()
+    wait_ready(page)
+    return time.monotonic() - t0
+
+
+def wait_ready(page: Page, timeout: float = 30_000) -> None:
+    """Wait for the page-load callback's answer (it reopens the draft this browser had open)."""
+    page.locator("#dk-ready [data-ready]").wait_for(state="attached", timeout=timeout)
+
+
+def reload(page: Page, timeout: float = 30_000) -> None:
+    """Reload the page and wait for the page-load callback (after a server restart it may take a while)."""
+    page.reload()
+    wait_ready(page, timeout)
+
+
+def upload_facts(page: Page, path: Path) -> None:
+    page.locator("#facts-upload input[type=file]").set_input_files(str(path))
+    expect(page.locator("#draft-status")).to_contain_text("已导入事实")
+
+
+def generate(page: Page, timeout: float = GENERATE_TIMEOUT) -> float:
+    """Click 生成全文 and wait for the finished draft; returns seconds from the click."""
+    t0 = time.monotonic()
+    page.locator("#generate").click()
+    expect(page.locator("#draft-status")).to_contain_text("已生成", timeout=timeout)
+    return time.monotonic() - t0
+
+
+def section_heading(page: Page, i: int) -> str:
+    return page.locator(f"#sec-{i}-heading").inner_text().strip()
+
+
+def section_box(page: Page, i: int):
+    return page.locator(f"#sec-{i}-text textarea")
+
+
+def first_body_section(page: Page) -> int:
+    """The first section with a visible text box (parent headings have none)."""
+    for i in range(24):
+        if section_box(page, i).is_visible():
+            return i
+    raise AssertionError("no section with a text box is visible")
+
+
+def append_to_section(page: Page, i: int, text: str) -> None:
+    """Add text at the end of a section the way an IME or a paste does (no keypress events)."""
+    box = section_box(page, i)
+    box.click()
+    box.fill(box.input_value() + text)
+    expect(page.locator("#draft-status")).to_contain_text("已自动保存")
+
+
+def title(page: Page) -> str:
+    return field(page, "report-title").input_value()
+
+
+def draft_choices(page: Page) -> list[str]:
+    page.locator("#drafts input").click()
+    options = page.locator("ul[role=listbox] li").all_inner_texts()
+    page.keyboard.press("Escape")
+    return [o.strip() for o in options]
+
+
+def export(page: Page, button: str, target_dir: Path) -> Path:
+    """Click an export button, then download the file it offers; returns the saved path."""
+    page.locator(f"#{button}").click()
+    expect(page.locator("#draft-status")).to_contain_text("已导出")
+    link = page.locator("#download a").first
+    expect(link).to_be_visible()
+    with page.expect_download() as info:
+        link.click()
+    download = info.value
+    out = target_dir / download.suggested_filename
+    download.save_as(out)
+    return out
+
+
+def open_tab(page: Page, name: str) -> None:
+    page.get_by_role("tab", name=name).click()

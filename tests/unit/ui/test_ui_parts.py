@@ -1,0 +1,176 @@
+"""The UI's translation layers without a browser: facts form ↔ Facts, HTML rendering, streaming, context."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+
+from draftkit.config import Settings
+from draftkit.draft.models import Exemplar
+from draftkit.drafts import text_diff
+from draftkit.facts import FactsError, load_facts
+from draftkit.ui import render
+from draftkit.ui.app import parse_auth
+from draftkit.ui.context import AppContext
+from draftkit.ui.facts_form import BLANK_ROWS, FactsForm
+from draftkit.ui.streaming import Outcome, events_of
+
+
+@pytest.fixture(scope="module")
+def sample_facts(samples_dir: Path) -> list[Path]:
+    paths = sorted((samples_dir / "facts").glob("*.yaml"))
+    assert paths, "samples/facts/*.yaml missing"
+    return paths
+
+
+def test_form_round_trips_every_sample(sample_facts: list[Path]) -> None:
+    for path in sample_facts:
+        facts = load_facts(path)
+        values = FactsForm.values(facts)
+        again = FactsForm.to_facts(values)
+        assert again.model_dump() == facts.model_dump(), path.name
+        assert again.derived_fields == facts.derived_fields
+
+
+def test_form_tables_offer_blank_rows_and_ignore_them(sample_facts: list[Path]) -> None:
+    facts = load_facts(sample_facts[0])
+    values = FactsForm.values(facts)
+    activities = next(v for v in values if hasattr(v, "columns") and "活动名称" in v.columns)
+    assert len(activities) == len(facts.activities) + BLANK_ROWS
+    assert list(activities.iloc[-1]) == [""] * len(activities.columns)
+
+
+def test_form_takes_typed_strings_and_chinese_kind_labels() -> None:
+    values = FactsForm.values(None)
+    values[0], values[2] = "青禾市测试小学", 2024
+    values[6] = "31"  # members.total typed as text
+    activities = values[16]
+    activities.iloc[0] = ["主题党日", "组织建设", "12", "2024-05", "", "每月一次"]
+    facts = FactsForm.to_facts(values)
+    assert facts.members.total == 31
+    assert facts.activities[0].kind == "organization" and facts.activities[0].count == 12
+    assert facts.activities[0].date == "2024-05" and facts.activities[0].participants is None
+
+
+def test_form_errors_are_chinese_and_name_the_field() -> None:
+    values = FactsForm.values(None)  # no unit, no year
+    values[6] = "三十一"
+    with pytest.raises(FactsError) as err:
+        FactsForm.to_facts(values)
+    text = str(err.value)
+    assert text.startswith("表单")
+    assert "unit" in text and "year" in text and "members.total" in text
+
+
+def test_cards_escape_corpus_text_and_show_the_source() -> None:
+    ex = Exemplar(chunk_id="c1", title="<b>青禾</b>二中2019年总结", year=2019, unit="青禾市第二中学",
+                  heading_path=["二、主要做法", "（一）理论学习"], text="<script>alert(1)</script>坚持三会一课")
+    html = render.exemplar_cards([ex])
+    assert "<script>" not in html and "&lt;script&gt;" in html
+    assert "&lt;b&gt;青禾&lt;/b&gt;" in html and "2019年" in html and "（一）理论学习" in html
+    assert "未引用" in render.exemplar_cards([])
+
+    chunk = SimpleNamespace(title="总结", year=2020, unit="单位", heading_path=["一、基本情况"], kind="overview",
+                            source="/corpus/A1.docx", text="坚持每月开展主题党日活动，组织党员学习")
+    hit = SimpleNamespace(chunk=chunk, score=0.5, dense_rank=1, lexical_rank=None, rank=1)
+    cards = render.hit_cards([hit], "每月开展主题党日活动")
+    assert "<mark>每月开展主题党日活动</mark>" in cards
+    assert ">A1.docx</span>" in cards and "title='/corpus/A1.docx'" in cards and "基本情况" in cards and "语义第1" in cards
+
+
+def test_highlight_shared_marks_only_long_runs() -> None:
+    assert render.highlight_shared("甲乙丙丁戊己庚", "乙丙丁", n=6) == "甲乙丙丁戊己庚"
+    assert render.highlight_shared("ab<c>defgh", "<c>def", n=6) == "ab<mark>&lt;c&gt;def</mark>gh"
+
+
+def test_diff_html_marks_added_and_removed_lines() -> None:
+    html = render.diff_html(text_diff("甲\n乙\n丙", "甲\n乙改\n丙"))
+    assert "class='remove'>− 乙<" in html and "class='add'>+ 乙改<" in html
+    assert "相同" in render.diff_html([])
+
+
+def test_events_of_yields_events_then_the_outcome() -> None:
+    def work(n, on_event):
+        for i in range(n):
+            on_event("token", "s1", str(i))
+        return "done"
+
+    items = list(events_of(work, 3))
+    assert items[:3] == [("token", "s1", "0"), ("token", "s1", "1"), ("token", "s1", "2")]
+    assert items[-1] == Outcome(value="done")
+
+    def broken(on_event):
+        on_event("section_start", "s1")
+        raise RuntimeError("模型超时")
+
+    items = list(events_of(broken))
+    assert items[0] == ("section_start", "s1")
+    assert isinstance(items[-1].error, RuntimeError) and items[-1].value is None
+
+
+def test_context_keeps_its_secret_and_separates_owners(tmp_path: Path) -> None:
+    settings = Settings(data_dir=tmp_path / "var", index_dir=tmp_path / "index")
+    a = AppContext.from_settings(settings)
+    b = AppContext.from_settings(settings)  # a restart
+    assert a.secret == b.secret and len(a.secret) >= 16
+    assert (tmp_path / "var" / "ui_secret").stat().st_mode & 0o077 == 0
+    assert a.index() is None and not a.has_index()
+    assert a.index_for_drafting()[0] is None
+
+    anonymous = SimpleNamespace(username=None)
+    assert a.owner(anonymous, "abc") == "browser:abc"
+    assert a.owner(SimpleNamespace(username="mishu"), "abc") == "user:mishu"
+    assert a.owner(anonymous, None) is None
+    f1, f2 = a.owner_folder("browser:abc"), a.owner_folder("browser:xyz")
+    assert f1 != f2 and f1.parent == f2.parent == a.export_dir
+    assert "abc" not in f1.name  # never a user-chosen name on disk
+
+
+def test_warm_up_runs_once_without_an_index(tmp_path: Path) -> None:
+    ctx = AppContext.from_settings(Settings(data_dir=tmp_path / "var", index_dir=tmp_path / "none"))
+    before = threading.active_count()
+    ctx.skip_warm_up()
+    ctx.warm_up()
+    assert threading.active_count() == before
+
+
+def test_parse_auth() -> None:
+    assert parse_auth(None) is None
+    assert parse_auth("mishu:pa:ss") == ("mishu", "pa:ss")
+    for bad in ("mishu", ":x", "mishu:"):
+        with pytest.raises(ValueError, match="用户名:密码"):
+            parse_auth(bad)
+
+
+def test_live_report_follows_the_real_writer(sample_facts: list[Path]) -> None:
+    from draftkit.draft.writer import draft_report
+    from draftkit.ui.streaming import LiveReport
+
+    facts = load_facts(next(p for p in sample_facts if "sanshi_2024" in p.name))
+    state = LiveReport()
+    kinds: list[str] = []
+    labels: list[str] = []
+
+    def on_event(*event):
+        kinds.append(state.apply(event))
+        labels.append(state.label())
+
+    report = draft_report(facts, backend="template", on_event=on_event)
+    assert kinds[0] == "plan" and "section_done" in kinds and "token" in kinds
+    assert any(label.startswith("正在生成第 1/") for label in labels)
+    assert state.label() == f"已完成 {len(report.sections)}/{len(report.sections)} 节"
+    assert state.live == {} and state.active is None
+    assert [s.text for s in state.report.sections] == [s.text for s in report.sections]
+    assert state.take_dirty() == {s.id for s in report.sections} and state.take_dirty() == set()
+
+
+def test_parse_year() -> None:
+    from draftkit.ui.facts_form import parse_year
+
+    assert parse_year(" 2019 ") == 2019 and parse_year("2024年") == 2024
+    assert parse_year("") is None and parse_year(None) is None
+    with pytest.raises(ValueError, match="四位数字"):
+        parse_year("二〇一九")
