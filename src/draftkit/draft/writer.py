@@ -295,6 +295,11 @@ def draft_report(facts: Facts, index: Any = None, backend: Backend | str | None 
         warnings.append("没有打开范文库（index），本次起草没有参考范文。")
     if "signature.date" in plan.missing:
         warnings.append("事实中没有落款日期，落款处留有【待补充：落款日期】。")
+    if index is not None and hasattr(index, "encode_queries"):
+        try:  # one model pass for every section's query instead of one per section
+            index.encode_queries([sp.query or sp.title for sp in plan.sections if sp.template and not sp.children])
+        except Exception as exc:  # searching still works, query by query
+            log.warning("batch query embedding failed: %s", exc)
     gaps = [m for sk in skeletons.values() for m in MARKER_RE.findall(sk)]
     if gaps:
         warnings.append(f"有{len(gaps)}处事实待补充：{'、'.join(dict.fromkeys(gaps))}。")

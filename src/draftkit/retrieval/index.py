@@ -19,7 +19,9 @@ import hashlib
 import logging
 import os
 import shutil
+import threading
 import time
+from collections import OrderedDict
 from collections.abc import Callable, Collection, Iterable, Sequence
 from pathlib import Path
 from typing import Any
@@ -84,6 +86,7 @@ LEXICAL_DIR = "lexical"
 LEXICAL_IDS_FILE = "lexical_ids.npy"
 USERDICT_FILE = "userdict.txt"
 STOPWORDS_FILE = "stopwords.txt"
+QUERY_CACHE_SIZE = 512  # query embeddings kept per open index
 
 #: ``progress(stage, done, total)``; stages: "ingest", "embed", "index". A tqdm bar works too.
 BuildProgress = Callable[[str, int, int], None]
@@ -567,6 +570,8 @@ class Index:
         self._sentences = sentences
         self._embedder: Embedder | None = None
         self._tokenizer = None
+        self._query_vectors: OrderedDict[str, np.ndarray] = OrderedDict()  # recent query embeddings
+        self._query_lock = threading.Lock()
         cids, doc_ids, kinds, years, units = store.chunk_meta()
         self._cids = cids
         self._years = years
@@ -771,6 +776,32 @@ class Index:
         best = np.where(np.isnan(best), whole, best)
         return ((whole + best) / 2).astype(np.float32)
 
+    def encode_queries(self, queries: Sequence[str]) -> np.ndarray:
+        """Embed queries in one batch and remember them, so that searching each of them next costs no
+        further model pass (drafting primes all its section queries at once: one batch, not one call each)."""
+        clean = [(q or "").strip() for q in queries]
+        with self._query_lock:
+            missing = list(dict.fromkeys(q for q in clean if q and q not in self._query_vectors))
+        if missing:
+            vectors = self.embedder.encode_queries(missing)
+            with self._query_lock:
+                for q, v in zip(missing, vectors, strict=True):
+                    self._query_vectors[q] = v
+                while len(self._query_vectors) > QUERY_CACHE_SIZE:
+                    self._query_vectors.popitem(last=False)
+        with self._query_lock:
+            dim = self.embedder.dim
+            return np.stack([self._query_vectors.get(q, np.zeros(dim, np.float32)) for q in clean]) if clean \
+                else np.zeros((0, dim), np.float32)
+
+    def _query_vector(self, query: str) -> np.ndarray:
+        with self._query_lock:
+            cached = self._query_vectors.get(query)
+            if cached is not None:
+                self._query_vectors.move_to_end(query)
+                return cached
+        return self.encode_queries([query])[0]
+
     def _rows(self, cids: np.ndarray) -> np.ndarray:
         return np.searchsorted(self._cids, cids)
 
@@ -802,7 +833,7 @@ class Index:
         dense_scores = np.zeros(0, np.float32)
         qv: np.ndarray | None = None
         if mode in ("dense", "hybrid"):
-            qv = self.embedder.encode_queries([query])[0]
+            qv = self._query_vector(query)
             allowed = self._cids[mask] if mask is not None else None
             dense_ids, _ = self._dense.search(qv, n_cand, allowed)
         lex_ids = np.zeros(0, np.int64)
