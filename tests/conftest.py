@@ -31,3 +31,24 @@ def seed_paths(seeds_dir: Path) -> dict[str, Path]:
 @pytest.fixture(scope="session")
 def samples_dir() -> Path:
     return REPO_ROOT / "samples"
+
+
+@pytest.fixture(scope="session")
+def sample_index_of(tmp_path_factory, samples_dir: Path):
+    """Build (once per session and file list) a real index over some sample-corpus files, and open it."""
+    from draftkit.retrieval import Index, build_index
+
+    built: dict[tuple[str, ...], Index] = {}
+
+    def build(names: list[str]) -> Index:
+        key = tuple(names)
+        if key not in built:
+            files = [samples_dir / "corpus" / n for n in names]
+            missing = [f.name for f in files if not f.is_file()]
+            assert not missing, f"sample corpus files missing (run python samples/build_corpus.py): {missing}"
+            index_dir = tmp_path_factory.mktemp("sample_index") / "index"
+            build_index(files, index_dir)
+            built[key] = Index.open(index_dir)
+        return built[key]
+
+    return build

@@ -14,14 +14,5 @@ FILES = ["B5_qinghe_sanshi_xiaoxue_2021.txt", "A4_liuxi_shiqiao_jiunian_2018.txt
 
 
 @pytest.fixture(scope="session")
-def sample_index(tmp_path_factory):
-    retrieval = pytest.importorskip("draftkit.retrieval", reason="draftkit.retrieval not available")
-    if not hasattr(retrieval, "build_index") or not hasattr(retrieval, "Index"):
-        pytest.skip("draftkit.retrieval has no build_index/Index yet")
-    files = [CORPUS / f for f in FILES]
-    missing = [f.name for f in files if not f.is_file()]
-    if missing:
-        pytest.skip(f"sample corpus files missing from {CORPUS}: {missing}")
-    index_dir = tmp_path_factory.mktemp("checks_index") / "index"
-    retrieval.build_index(files, index_dir)
-    return retrieval.Index.open(index_dir)
+def sample_index(sample_index_of):
+    return sample_index_of(FILES)

@@ -14,17 +14,8 @@ FILES = ["B1_qinghe_sanshi_xiaoxue_2013.txt", "B5_qinghe_sanshi_xiaoxue_2021.txt
 
 
 @pytest.fixture(scope="session")
-def draft_index(tmp_path_factory):
-    retrieval = pytest.importorskip("draftkit.retrieval", reason="draftkit.retrieval not available")
-    if not hasattr(retrieval, "build_index") or not hasattr(retrieval, "Index"):
-        pytest.skip("draftkit.retrieval has no build_index/Index yet")
-    files = [CORPUS / f for f in FILES]
-    missing = [f.name for f in files if not f.is_file()]
-    if missing:
-        pytest.skip(f"sample corpus files missing: {missing}")
-    index_dir = tmp_path_factory.mktemp("draft_index") / "index"
-    retrieval.build_index(files, index_dir)
-    return retrieval.Index.open(index_dir)
+def draft_index(sample_index_of):
+    return sample_index_of(FILES)
 
 
 @pytest.fixture(scope="session")
