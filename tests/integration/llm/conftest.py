@@ -56,7 +56,7 @@ def model_file(llama_cpp_module) -> Path:
 @pytest.fixture(scope="session")
 def llm_settings(model_file: Path) -> Settings:
     """Settings for short, quick generations with the local model."""
-    return Settings(backend="llamacpp", llm_model=str(model_file), llm_max_tokens=160, llm_timeout=120.0)
+    return Settings(backend="llamacpp", llm_model=str(model_file), llm_max_tokens=160, llm_timeout=600.0)
 
 
 @pytest.fixture(scope="session")

@@ -96,7 +96,7 @@ def test_not_installed_model_name_says_the_install_command(tmp_path: Path):
 
 
 def test_openai_backend_streams_from_a_real_llama_cpp_server(llama_server: str):
-    settings = Settings(llm_model="", llm_timeout=120.0, llm_retries=1)
+    settings = Settings(llm_model="", llm_timeout=600.0, llm_retries=1)
     with OpenAIBackend(settings, base_url=llama_server) as backend:
         pieces = list(backend.generate(PROMPT, system=SYSTEM, max_tokens=64))
         assert backend.model == "qwen-test"  # taken from GET /v1/models
@@ -108,7 +108,7 @@ def test_openai_backend_streams_from_a_real_llama_cpp_server(llama_server: str):
 
 
 def test_openai_backend_closing_the_stream_early_leaves_the_server_usable(llama_server: str):
-    backend = OpenAIBackend(Settings(llm_model="qwen-test", llm_timeout=120.0), base_url=llama_server)
+    backend = OpenAIBackend(Settings(llm_model="qwen-test", llm_timeout=600.0), base_url=llama_server)
     stream = backend.generate("请写一篇一千字的党建工作总结。", max_tokens=300)
     first = [next(stream), next(stream)]
     stream.close()  # the reader stops: the response is closed, nothing raised

@@ -12,7 +12,7 @@ from draftkit.draft.llm import OpenAIBackend
 
 
 def make(base_url: str, **kw) -> OpenAIBackend:
-    settings = Settings(llm_timeout=kw.pop("timeout", 1.0), llm_retries=kw.pop("retries", 2), llm_model="tiny")
+    settings = Settings(llm_timeout=kw.pop("timeout", 5.0), llm_retries=kw.pop("retries", 2), llm_model="tiny")
     return OpenAIBackend(settings, base_url=base_url, backoff=0.05, **kw)
 
 
@@ -49,7 +49,7 @@ def test_seed_and_stop_are_sent_when_given(fresh_fault_server):
 
 
 def test_model_name_defaults_to_the_first_the_server_lists(fresh_fault_server):
-    backend = OpenAIBackend(Settings(llm_model="", llm_timeout=1.0), base_url=fresh_fault_server.base("ok"))
+    backend = OpenAIBackend(Settings(llm_model="", llm_timeout=5.0), base_url=fresh_fault_server.base("ok"))
     assert "".join(backend.generate("你好")) == "".join(fresh_fault_server.pieces)
     assert fresh_fault_server.requests["ok"][0]["json"]["model"] == "tiny"
 
@@ -145,7 +145,7 @@ def test_an_invalid_url_is_a_clear_error():
 def test_get_backend_builds_the_openai_backend_from_overrides(fresh_fault_server):
     from draftkit.draft.backends import get_backend
 
-    backend = get_backend("openai", Settings(llm_timeout=1.0), base_url=fresh_fault_server.base("ok"), model="tiny")
+    backend = get_backend("openai", Settings(llm_timeout=5.0), base_url=fresh_fault_server.base("ok"), model="tiny")
     assert isinstance(backend, OpenAIBackend) and backend.name == "openai"
     assert "".join(backend.generate("你好")) == "".join(fresh_fault_server.pieces)
     assert fresh_fault_server.requests["ok"][0]["json"]["model"] == "tiny"

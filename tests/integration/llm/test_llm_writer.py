@@ -19,7 +19,7 @@ from draftkit.draft.writer import draft_report, draft_section
 from draftkit.facts import Facts, load_facts
 
 FALLBACK = "已改用模板稿"
-WRITER_SETTINGS = Settings(llm_max_tokens=200, llm_timeout=120.0)
+WRITER_SETTINGS = Settings(llm_max_tokens=200, llm_timeout=600.0)
 
 
 @pytest.fixture(scope="module")
@@ -150,7 +150,7 @@ def test_openai_backend_drafts_a_section_through_a_real_server(
     llama_server: str, facts: Facts, skeleton_report: Report
 ):
     rec = Recorder()
-    backend = OpenAIBackend(Settings(llm_model="", llm_timeout=120.0, llm_retries=1), base_url=llama_server)
+    backend = OpenAIBackend(Settings(llm_model="", llm_timeout=600.0, llm_retries=1), base_url=llama_server)
     section = draft_section(skeleton_report, "organization", facts, backend=backend, on_event=rec,
                             settings=WRITER_SETTINGS)
     backend.close()
@@ -165,17 +165,17 @@ def test_openai_backend_drafts_a_section_through_a_real_server(
 
 
 def fault_backend(base_url: str, **kw) -> OpenAIBackend:
-    settings = Settings(llm_model="tiny", llm_timeout=kw.pop("timeout", 1.0), llm_retries=kw.pop("retries", 1))
+    settings = Settings(llm_model="tiny", llm_timeout=kw.pop("timeout", 5.0), llm_retries=kw.pop("retries", 1))
     return OpenAIBackend(settings, base_url=base_url, backoff=0.05)
 
 
 @pytest.mark.parametrize(
     ("mode", "timeout", "expect"),
     [
-        ("down", 1.0, "cannot connect"),
+        ("down", 5.0, "cannot connect"),
         ("slow", 0.5, "no answer within 0.5 s"),
-        ("500", 1.0, "HTTP 500"),
-        ("cut", 1.0, "connection dropped"),
+        ("500", 5.0, "HTTP 500"),
+        ("cut", 5.0, "connection dropped"),
     ],
 )
 def test_writer_falls_back_to_the_skeleton_on_server_faults(
