@@ -28,6 +28,10 @@ from draftkit.facts import Facts, field_label
 
 _SENTENCE = re.compile(r"[^。！？；!?;]*(?:[。！？；!?;]+[”’」』）)]*|$)")
 MAX_REMOVED_SHARE = 1 / 3
+# A model sentence of at least COPY_MIN_CHARS characters with COPY_MAX_SHARE of its text in 8-grams of the
+# exemplars (and not of the skeleton) is a copied sentence: exemplars are style, never content.
+COPY_MIN_CHARS = 12
+COPY_MAX_SHARE = 0.6
 
 
 class Removal(BaseModel):
@@ -76,9 +80,22 @@ def _paragraph_texts(text: str) -> list[str]:
 
 
 def guard_section(text: str, skeleton: str, facts: Facts, era: EraContext, *,
-                  heading: str = "", extra_allowed: Iterable[str] = ()) -> GuardResult:
-    """Check a model's section text; remove sentences that add unsupported claims; fall back if it fails."""
+                  heading: str = "", extra_allowed: Iterable[str] = (), exemplars: Iterable[str] = ()) -> GuardResult:
+    """Check a model's section text; remove sentences that add unsupported claims or copy an exemplar
+    (exemplars are style, never content); fall back if it fails."""
     from draftkit.checks.fidelity import unused_facts
+    from draftkit.checks.reuse import copy_ratio, ngrams, normalize_with_map
+
+    exemplar_grams: set[str] = set()
+    for ex in exemplars:
+        exemplar_grams |= ngrams(normalize_with_map(ex)[0])
+    skeleton_grams = ngrams(normalize_with_map(skeleton)[0])
+
+    def copied(sentence: str) -> bool:
+        if not exemplar_grams or len(sentence) < COPY_MIN_CHARS:
+            return False
+        ratio, _ = copy_ratio(sentence, exemplar_grams)
+        return ratio >= COPY_MAX_SHARE and copy_ratio(sentence, skeleton_grams)[0] < COPY_MAX_SHARE
 
     paragraphs = _paragraph_texts(text)
     allowed = [skeleton, *era_allowed(era), *extra_allowed]
@@ -102,6 +119,9 @@ def guard_section(text: str, skeleton: str, facts: Facts, era: EraContext, *,
             if hits:
                 removed.append(Removal(sentence=sent.strip(), reasons=list(dict.fromkeys(f.message for f in hits)),
                                        rules=list(dict.fromkeys(f.rule for f in hits))))
+            elif copied(sent.strip()):
+                removed.append(Removal(sentence=sent.strip(), reasons=["照搬了参考范文的原句（范文只作文风参考）"],
+                                       rules=["guard.copied_exemplar"]))
             else:
                 keep.append(sent)
         joined = "".join(keep).strip()

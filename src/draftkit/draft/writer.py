@@ -132,9 +132,22 @@ _PREAMBLE = re.compile(r"^(?:好的|以下|下面|改写|本节).{0,24}[：:]\s*
 _HEADING_START = re.compile(r"^\s*(?:[一二三四五六七八九十]+、|[（(][一二三四五六七八九十]+[）)]|\d{1,2}[.．、](?!\d))")
 
 
+#: The section prompt's own block labels (prompts/sections/*.j2). A small model that echoes its prompt
+#: writes the exemplars' or the rules' label next: everything from there is dropped. The must-keep label
+#: often opens an answer that then gives the content itself, so only the label goes. (Passing the labels
+#: as stop strings made llama.cpp's server stream nothing at all: cut after the fact instead.)
+PROMPT_LABELS = ("【参考范文】", "【写作要求】")
+KEEP_LABEL = "【必保内容】"
+
+
 def clean_model_output(raw: str, section: SectionPlan) -> str:
-    """Strip what models add around a section: fences, Markdown, an echoed heading, a preamble line."""
+    """Strip what models add around a section: fences, Markdown, an echoed heading, a preamble line,
+    and anything from an echoed prompt label on."""
     text = raw.replace("\r", "").strip()
+    cut = min((i for i in (text.find(label) for label in PROMPT_LABELS) if i >= 0), default=-1)
+    if cut >= 0:
+        text = text[:cut].strip()
+    text = text.replace(KEEP_LABEL, "").strip()
     text = re.sub(r"^```[a-zA-Z]*\n?|```$", "", text).strip()
     lines = []
     for line in text.split("\n"):
@@ -224,7 +237,8 @@ def _write(plan: ReportPlan, sp: SectionPlan, facts: Facts, skeleton: str, exemp
         if raw is None:
             text = skeleton
         else:
-            result = guard_section(clean_model_output(raw, sp), skeleton, facts, plan.era, heading=sp.heading)
+            result = guard_section(clean_model_output(raw, sp), skeleton, facts, plan.era, heading=sp.heading,
+                                   exemplars=[e.text for e in exemplars])
             text = result.text
             warnings.extend(result.warnings)
     warnings.extend(_marker_warning(text if text else skeleton))

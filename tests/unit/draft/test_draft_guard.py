@@ -100,3 +100,23 @@ def test_a_lost_marker_falls_back(sample_facts):
     rewrite = skeleton.replace("【待补充：本年发展党员人数】", "若干")
     result = guard_section(rewrite, skeleton, facts, plan.era)
     assert result.fell_back and "丢掉了待补充标记（本年发展党员人数）" in result.warnings[-1]
+
+
+def test_a_sentence_copied_from_an_exemplar_is_removed(overview):
+    facts, plan, sp, skeleton = overview
+    exemplar = "支部坚持把政治建设摆在首位，围绕立德树人根本任务开展形式多样的党性教育活动，教职工反响热烈。"
+    copied = "支部坚持把政治建设摆在首位，围绕立德树人根本任务开展形式多样的党性教育活动。"
+    result = guard_section(skeleton + copied, skeleton, facts, plan.era, exemplars=[exemplar])
+    assert copied not in result.text
+    assert any(r.rules == ["guard.copied_exemplar"] for r in result.removed)
+    # the same sentence is fine when no exemplar carries it, and the skeleton's own words always are
+    assert copied in guard_section(skeleton + copied, skeleton, facts, plan.era).text
+    assert guard_section(skeleton, skeleton, facts, plan.era, exemplars=[skeleton]).text == skeleton
+
+
+def test_an_echoed_prompt_is_cut_from_model_output(overview):
+    from draftkit.draft.writer import clean_model_output
+
+    _facts, _plan, sp, skeleton = overview
+    raw = skeleton + "\n【参考范文】\n某校党支部现有党员40名。"
+    assert clean_model_output(raw, sp) == skeleton.strip()
