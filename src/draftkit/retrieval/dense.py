@@ -8,9 +8,10 @@ Removal: a flat index removes ids directly. HNSW cannot remove, so removed ids b
 tombstones (listed in the manifest) that searches skip; once they pass a fifth of the index
 it is rebuilt from the vectors kept in the store, so nothing is re-embedded.
 
-Filtered search never loses results to the filter: with a flat index FAISS scans only the
-allowed ids (an ``IDSelectorBatch``); with HNSW a selective filter is answered by exact
-search over the allowed vectors, a broad one by HNSW with the selector and a wider beam.
+Filtered search never loses results to the filter: a flat index, or HNSW with a selective
+filter, is searched exactly over the allowed vectors only (a bitmap selector on the stored
+vectors); HNSW with a broad filter (≥ 30 % and ≥ 20,000 ids) searches the graph with an id
+selector and a beam widened in proportion.
 
 Sentence vectors: a chunk (150–500 characters) often covers several things, and its one
 mean-pooled vector blurs them, so a short query about one sentence ranks it low. Every
@@ -25,6 +26,7 @@ from __future__ import annotations
 
 import contextlib
 import re
+import threading
 from pathlib import Path
 
 import numpy as np
@@ -32,7 +34,9 @@ import numpy as np
 HNSW_THRESHOLD = 50_000
 HNSW_M = 32
 HNSW_EF_CONSTRUCTION = 80
-HNSW_EF_SEARCH = 128
+#: Beam width of an HNSW search. On a 100,000-chunk index (synthetic, many near-duplicates)
+#: recall@10 against exact search was 0.81 at 128, 0.89 at 256, 0.96 at 512, for 0.5 / 0.9 / 1.3 ms.
+HNSW_EF_SEARCH = 512
 #: Rebuild an HNSW index when this share of its vectors are tombstones.
 TOMBSTONE_REBUILD_SHARE = 0.2
 #: With HNSW, filters that leave fewer ids than this (or under 30 % of the index) use exact search.
@@ -81,10 +85,6 @@ class SentenceVectors:
     def __len__(self) -> int:
         return len(self.owners)
 
-    def save(self, folder: Path) -> None:
-        np.save(folder / SENTENCE_OWNERS_FILE, np.asarray(self.owners, dtype=np.int64))
-        np.save(folder / SENTENCES_FILE, np.asarray(self.vectors, dtype=np.float16))
-
     @classmethod
     def load(cls, folder: Path, dim: int) -> SentenceVectors:
         owners = np.load(folder / SENTENCE_OWNERS_FILE)
@@ -112,18 +112,22 @@ class SentenceVectors:
         return out
 
 
+_SEARCH_LOCK = threading.Lock()
+
+
 @contextlib.contextmanager
 def _single_thread():
     """One OpenMP thread for a single query: FAISS's threads only add barrier waits for nq = 1
     (measured 2 ms vs 13 ms p50 at 10,000 vectors on 2 busy cores). Builds keep all threads."""
     import faiss
 
-    before = faiss.omp_get_max_threads()
-    faiss.omp_set_num_threads(1)
-    try:
-        yield
-    finally:
-        faiss.omp_set_num_threads(before)
+    with _SEARCH_LOCK:  # the thread count is process-wide: set and restore it one search at a time
+        before = faiss.omp_get_max_threads()
+        faiss.omp_set_num_threads(1)
+        try:
+            yield
+        finally:
+            faiss.omp_set_num_threads(before)
 
 
 def choose_kind(n: int) -> str:
@@ -138,7 +142,7 @@ class DenseIndex:
         self.kind = kind
         self.dim = dim
         self.tombstones = np.unique(np.asarray(tombstones if tombstones is not None else [], dtype=np.int64))
-        self._order: tuple[np.ndarray, np.ndarray] | None = None  # (sorted ids, their positions)
+        self._order: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None  # see _id_order
 
     # ------------------------------------------------------------------ construction
     @classmethod
@@ -223,29 +227,43 @@ class DenseIndex:
 
         return faiss.downcast_index(self.index.index)
 
+    def _storage(self):  # noqa: ANN202 - the faiss IndexFlat holding the vectors
+        import faiss
+
+        return self.inner if self.kind == "flat" else faiss.downcast_index(self.inner.storage)
+
     def _xb(self) -> np.ndarray:
         """A zero-copy (ntotal, dim) view of the stored vectors, in insertion order."""
         import faiss
 
-        storage = self.inner if self.kind == "flat" else faiss.downcast_index(self.inner.storage)
         n = self.ntotal
         if n == 0:
             return np.zeros((0, self.dim), np.float32)
-        return faiss.rev_swig_ptr(storage.get_xb(), n * self.dim).reshape(n, self.dim)
+        return faiss.rev_swig_ptr(self._storage().get_xb(), n * self.dim).reshape(n, self.dim)
 
-    def _positions(self, ids: np.ndarray) -> np.ndarray:
-        """Storage positions of ids (all must be present)."""
+    def _id_order(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(ids by storage position, ids sorted, the positions of the sorted ids)."""
         import faiss
 
         if self._order is None:
             id_map = faiss.vector_to_array(self.index.id_map).astype(np.int64)
             order = np.argsort(id_map, kind="stable")
-            self._order = (id_map[order], order)
-        sorted_ids, order = self._order
-        idx = np.searchsorted(sorted_ids, ids)
-        idx = np.clip(idx, 0, max(0, len(sorted_ids) - 1))
-        if len(sorted_ids) == 0 or not np.array_equal(sorted_ids[idx], ids):
-            raise KeyError("some ids are not in the dense index")
+            self._order = (id_map, id_map[order], order)
+        return self._order
+
+    def _positions(self, ids: np.ndarray, missing_ok: bool = False) -> np.ndarray:
+        """Storage positions of ids (all must be present, or with ``missing_ok`` absent ones are left out)."""
+        _, sorted_ids, order = self._id_order()
+        if len(sorted_ids) == 0:
+            if len(ids) and not missing_ok:
+                raise KeyError("some ids are not in the dense index")
+            return np.zeros(0, np.int64)
+        idx = np.clip(np.searchsorted(sorted_ids, ids), 0, len(sorted_ids) - 1)
+        found = sorted_ids[idx] == ids
+        if not found.all():
+            if not missing_ok:
+                raise KeyError("some ids are not in the dense index")
+            idx = idx[found]
         return order[idx]
 
     def vectors(self, ids: np.ndarray) -> np.ndarray:
@@ -256,9 +274,7 @@ class DenseIndex:
         return self._xb()[self._positions(ids)]
 
     def all_ids(self) -> np.ndarray:
-        import faiss
-
-        return faiss.vector_to_array(self.index.id_map).astype(np.int64)
+        return self._id_order()[0].copy()
 
     # ------------------------------------------------------------------ search
     def search(self, query: np.ndarray, n: int, allowed: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
@@ -278,14 +294,10 @@ class DenseIndex:
                 allowed = np.setdiff1d(allowed, self.tombstones, assume_unique=False)
             if len(allowed) == 0:
                 return np.zeros(0, np.int64), np.zeros(0, np.float32)
-            if self.kind == "hnsw" and (len(allowed) <= EXACT_FILTER_LIMIT or len(allowed) < 0.3 * self.ntotal):
+            if self.kind == "flat" or len(allowed) <= EXACT_FILTER_LIMIT or len(allowed) < 0.3 * self.ntotal:
                 return self._exact(q, n, allowed)
-            sel = faiss.IDSelectorBatch(allowed)
-            if self.kind == "hnsw":
-                ef = max(HNSW_EF_SEARCH, int(2 * n * self.ntotal / len(allowed)))
-                params = faiss.SearchParametersHNSW(sel=sel, efSearch=ef)
-            else:
-                params = faiss.SearchParameters(sel=sel)
+            ef = max(HNSW_EF_SEARCH, int(2 * n * self.ntotal / len(allowed)))
+            params = faiss.SearchParametersHNSW(sel=faiss.IDSelectorBatch(allowed), efSearch=ef)
             scores, ids = self.index.search(q, min(n, len(allowed)), params=params)
         else:
             extra = len(self.tombstones)
@@ -302,9 +314,15 @@ class DenseIndex:
         return ids[keep][:n], scores[keep][:n]
 
     def _exact(self, q: np.ndarray, n: int, allowed: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        vecs = self.vectors(allowed)
-        sims = vecs @ q[0]
-        top = min(n, len(sims))
-        part = np.argpartition(-sims, top - 1)[:top] if top < len(sims) else np.arange(len(sims))
-        part = part[np.argsort(-sims[part], kind="stable")]
-        return allowed[part], sims[part].astype(np.float32)
+        """Exact search over the allowed vectors only: a bitmap of their storage positions lets the
+        flat scan skip the rest (7 ms for 12,000 of 100,000 vectors, against 24 ms gathering them)."""
+        import faiss
+
+        id_map = self._id_order()[0]
+        bits = np.zeros(self.ntotal, dtype=bool)
+        bits[self._positions(allowed, missing_ok=True)] = True
+        packed = np.packbits(bits, bitorder="little")
+        selector = faiss.IDSelectorBitmap(self.ntotal, faiss.swig_ptr(packed))
+        scores, pos = self._storage().search(q, min(n, len(allowed)), params=faiss.SearchParameters(sel=selector))
+        keep = pos[0] >= 0
+        return id_map[pos[0][keep]], scores[0][keep]

@@ -22,7 +22,7 @@ import shutil
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Callable, Collection, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +35,8 @@ from draftkit.ingest.models import SECTION_KINDS, Chunk, Document, FileResult
 from draftkit.retrieval import atomic
 from draftkit.retrieval.dense import (
     HNSW_THRESHOLD,
+    SENTENCE_OWNERS_FILE,
+    SENTENCES_FILE,
     DenseIndex,
     SentenceVectors,
     choose_kind,
@@ -211,33 +213,47 @@ class _Version:
         self.embedded = 0
 
     def add_documents(self, docs: Sequence[Document], vectors: Precomputed | None = None) -> None:
-        """Embed the chunks and their sentences (one batch, so the model sorts them by length) and store them.
+        """Embed the chunks and their sentences and store them, a group of documents at a time
+        (memory stays bounded however big the corpus; each group is one batch the model sorts by length).
 
         ``vectors``: already computed (chunk vectors, one array of sentence vectors per chunk), in chunk order.
         """
-        chunks = [c for d in docs for c in d.chunks]
-        if vectors is None:
-            sentences = [split_sentences(c.text) for c in chunks]
-            texts = [c.text for c in chunks] + [s for per_chunk in sentences for s in per_chunk]
-            vecs = self.embedder.encode_passages(texts, progress=lambda done, total: self.progress("embed", done, total))
-            self.embedded += len(chunks)
-            chunk_vecs = vecs[: len(chunks)]
-            sent_vecs: list[np.ndarray] = []
-            at = len(chunks)
-            for per_chunk in sentences:
-                sent_vecs.append(vecs[at : at + len(per_chunk)].astype(np.float16))
-                at += len(per_chunk)
-        else:
-            chunk_vecs, sent_vecs = vectors
-            if len(chunk_vecs) != len(chunks) or len(sent_vecs) != len(chunks):
-                raise ValueError(f"{len(chunk_vecs)} vectors and {len(sent_vecs)} sentence arrays for {len(chunks)} chunks")
-        at = 0
-        for d in docs:
-            n = len(d.chunks)
-            tokens = self.tokenizer.tokenize_many(c.text for c in d.chunks)
-            cids = self.store.add_document(d, _abs(d.path), tokens, chunk_vecs[at : at + n], sent_vecs[at : at + n])
-            self.dense.add(np.asarray(cids, dtype=np.int64), chunk_vecs[at : at + n])
-            at += n
+        n_chunks = sum(len(d.chunks) for d in docs)
+        if vectors is not None and (len(vectors[0]) != n_chunks or len(vectors[1]) != n_chunks):
+            raise ValueError(f"{len(vectors[0])} vectors and {len(vectors[1])} sentence arrays for {n_chunks} chunks")
+        sentences = {c.id: split_sentences(c.text) for d in docs for c in d.chunks} if vectors is None else {}
+        total = n_chunks + sum(len(v) for v in sentences.values())
+        done = 0
+        at = 0  # position in ``vectors``
+        for group in _groups(docs, EMBED_GROUP_CHUNKS):
+            chunks = [c for d in group for c in d.chunks]
+            if vectors is None:
+                per_chunk = [sentences[c.id] for c in chunks]
+                texts = [c.text for c in chunks] + [s for sents in per_chunk for s in sents]
+                base = done
+                vecs = self.embedder.encode_passages(
+                    texts, progress=lambda d, _t, base=base: self.progress("embed", base + d, total))
+                done += len(texts)
+                self.embedded += len(chunks)
+                chunk_vecs = vecs[: len(chunks)]
+                sent_vecs: list[np.ndarray] = []
+                pos = len(chunks)
+                for sents in per_chunk:
+                    sent_vecs.append(vecs[pos : pos + len(sents)].astype(np.float16))
+                    pos += len(sents)
+                del vecs
+            else:
+                chunk_vecs = np.asarray(vectors[0][at : at + len(chunks)], dtype=np.float32)
+                sent_vecs = list(vectors[1][at : at + len(chunks)])
+                at += len(chunks)
+            first = 0
+            for d in group:
+                n = len(d.chunks)
+                tokens = self.tokenizer.tokenize_many(c.text for c in d.chunks)
+                cids = self.store.add_document(d, _abs(d.path), tokens, chunk_vecs[first : first + n],
+                                               sent_vecs[first : first + n])
+                self.dense.add(np.asarray(cids, dtype=np.int64), chunk_vecs[first : first + n])
+                first += n
 
     def retokenize_all(self) -> None:
         self.store.set_tokens((cid, self.tokenizer.tokenize(text)) for cid, text in self.store.iter_texts())
@@ -249,16 +265,18 @@ class _Version:
             ids, vecs = self.store.vectors(self.embedder.dim)
             self.dense = DenseIndex.build(ids, vecs, choose_kind(len(ids)))
         cids: list[int] = []
-        token_lists: list[list[str]] = []
-        for cid, toks in self.store.iter_tokens():
-            cids.append(cid)
-            token_lists.append(toks)
-        lexical = LexicalIndex.build(token_lists)
+
+        def token_lists() -> Iterator[list[str]]:
+            for cid, toks in self.store.iter_tokens():
+                cids.append(cid)
+                yield toks
+
+        lexical = LexicalIndex.build(token_lists())
         lexical.save(self.staging / LEXICAL_DIR)
         np.save(self.staging / LEXICAL_DIR / LEXICAL_IDS_FILE, np.asarray(cids, dtype=np.int64))
         self.dense.save(self.staging / DENSE_FILE)
-        owners, sent_vecs = self.store.sentence_vectors(self.embedder.dim)
-        SentenceVectors(owners, sent_vecs).save(self.staging)
+        n_sentences = self.store.write_sentence_files(self.staging / SENTENCE_OWNERS_FILE,
+                                                      self.staging / SENTENCES_FILE, self.embedder.dim)
         (self.staging / USERDICT_FILE).write_text("\n".join(self.userdict) + "\n", encoding="utf-8")
         (self.staging / STOPWORDS_FILE).write_text("\n".join(self.stop) + "\n", encoding="utf-8")
         n_docs, n_chunks = self.store.counts()
@@ -274,7 +292,7 @@ class _Version:
             draftkit_version=__version__,
             embedder=EmbedderInfo(**self.embedder.describe()),
             chunker_version=_chunker_version(),
-            counts=Counts(documents=n_docs, chunks=n_chunks, sentences=len(owners)),
+            counts=Counts(documents=n_docs, chunks=n_chunks, sentences=n_sentences),
             dense=DenseInfo(type=self.dense.kind, file=DENSE_FILE, ntotal=self.dense.ntotal,
                             tombstones=[int(t) for t in self.dense.tombstones]),
             lexical=LexicalInfo(folder=LEXICAL_DIR, userdict_sha256=userdict_digest(self.userdict),
@@ -288,6 +306,23 @@ class _Version:
         manifest.write(self.staging)
         self.progress("index", 1, 1)
         return manifest
+
+
+#: Documents are embedded and stored in groups of about this many chunks.
+EMBED_GROUP_CHUNKS = 2000
+
+
+def _groups(docs: Sequence[Document], size: int) -> Iterable[list[Document]]:
+    group: list[Document] = []
+    count = 0
+    for d in docs:
+        group.append(d)
+        count += len(d.chunks)
+        if count >= size:
+            yield group
+            group, count = [], 0
+    if group:
+        yield group
 
 
 def _ok_documents(results: list[FileResult]) -> list[Document]:

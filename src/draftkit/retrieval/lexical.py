@@ -126,7 +126,9 @@ class LexicalIndex:
         self.n_docs = n_docs
 
     @classmethod
-    def build(cls, token_lists: Sequence[Sequence[str]]) -> LexicalIndex:
+    def build(cls, token_lists: Iterable[Sequence[str]]) -> LexicalIndex:
+        """Index token lists (any iterable: they are turned into vocabulary ids one at a time,
+        so the token strings of a big corpus never sit in memory together)."""
         import bm25s
         from bm25s.tokenization import Tokenized
 

@@ -265,38 +265,80 @@ class Store:
         years = np.fromiter((r[3] if r[3] is not None else -1 for r in rows), dtype=np.int64, count=len(rows))
         return cids, [r[1] for r in rows], [r[2] for r in rows], years, [r[4] for r in rows]
 
+    def _stream(self, sql: str) -> Iterator[tuple]:
+        """Rows one by one (a 100,000-chunk store is not loaded into a list)."""
+        with self._lock:
+            try:
+                yield from self.conn.execute(sql)
+            except sqlite3.DatabaseError as exc:
+                raise StoreError(f"{self.path}: {exc}") from exc
+
     def iter_tokens(self) -> Iterator[tuple[int, list[str]]]:
         """(cid, tokens) in cid order."""
-        for cid, toks in self._q("SELECT cid, tokens FROM chunks ORDER BY cid"):
+        for cid, toks in self._stream("SELECT cid, tokens FROM chunks ORDER BY cid"):
             yield int(cid), toks.split(" ") if toks else []
 
-    def iter_texts(self) -> Iterator[tuple[int, str]]:
-        for cid, text in self._q("SELECT cid, text FROM chunks ORDER BY cid"):
-            yield int(cid), text
+    def iter_texts(self) -> list[tuple[int, str]]:
+        """(cid, text) in cid order (a list: callers update the table while going through it)."""
+        return [(int(cid), text) for cid, text in self._q("SELECT cid, text FROM chunks ORDER BY cid")]
+
+    def _stream_vectors(self, table: str, order: str, dim: int, dtype: type) -> tuple[np.ndarray, np.ndarray]:
+        """(cids, vectors) read row by row into preallocated arrays (no list of blobs in memory)."""
+        with self._lock:
+            try:
+                n = int(self.conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0])
+                ids = np.empty(n, np.int64)
+                out = np.empty((n, dim), dtype)
+                i = 0
+                for cid, blob in self.conn.execute(f"SELECT cid, vec FROM {table} ORDER BY {order}"):
+                    v = np.frombuffer(blob, dtype=dtype)
+                    if v.shape[0] != dim or i >= n:
+                        raise StoreError(f"{self.path}: a vector in {table} has {v.shape[0]} values, expected {dim}")
+                    ids[i] = cid
+                    out[i] = v
+                    i += 1
+            except sqlite3.DatabaseError as exc:
+                raise StoreError(f"{self.path}: {exc}") from exc
+        return ids[:i], out[:i]
 
     def vectors(self, dim: int) -> tuple[np.ndarray, np.ndarray]:
-        """(cids ascending, vectors) of every chunk."""
-        rows = self._q("SELECT cid, vec FROM vectors ORDER BY cid")
-        ids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
-        out = np.empty((len(rows), dim), np.float32)
-        for i, (_, blob) in enumerate(rows):
-            v = np.frombuffer(blob, dtype=np.float32)
-            if v.shape[0] != dim:
-                raise StoreError(f"{self.path}: a stored vector has {v.shape[0]} values, expected {dim}")
-            out[i] = v
-        return ids, out
+        """(cids ascending, float32 vectors) of every chunk."""
+        return self._stream_vectors("vectors", "cid", dim, np.float32)
 
     def sentence_vectors(self, dim: int) -> tuple[np.ndarray, np.ndarray]:
         """(owning cids, float16 vectors) of every sentence, ordered by chunk then sentence."""
-        rows = self._q("SELECT cid, vec FROM sentences ORDER BY cid, sid")
-        owners = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
-        out = np.empty((len(rows), dim), np.float16)
-        for i, (_, blob) in enumerate(rows):
-            v = np.frombuffer(blob, dtype=np.float16)
-            if v.shape[0] != dim:
-                raise StoreError(f"{self.path}: a stored sentence vector has {v.shape[0]} values, expected {dim}")
-            out[i] = v
-        return owners, out
+        return self._stream_vectors("sentences", "cid, sid", dim, np.float16)
+
+    def write_sentence_files(self, owners_path: Path, vectors_path: Path, dim: int, batch: int = 20_000) -> int:
+        """Write the sentence owners and vectors as .npy files straight from the table, a batch at a
+        time (at 100,000 chunks the vectors are 400 MB: they never need to be in memory at once)."""
+        with self._lock:
+            try:
+                n = int(self.conn.execute("SELECT count(*) FROM sentences").fetchone()[0])
+                owners = np.empty(n, np.int64)
+                with open(vectors_path, "wb") as f:
+                    np.lib.format.write_array_header_1_0(f, {"descr": np.dtype(np.float16).str, "fortran_order": False,
+                                                             "shape": (n, dim)})
+                    buf = np.empty((batch, dim), np.float16)
+                    i = filled = 0
+                    for cid, blob in self.conn.execute("SELECT cid, vec FROM sentences ORDER BY cid, sid"):
+                        v = np.frombuffer(blob, dtype=np.float16)
+                        if v.shape[0] != dim or i >= n:
+                            raise StoreError(f"{self.path}: a sentence vector has {v.shape[0]} values, expected {dim}")
+                        owners[i] = cid
+                        buf[filled] = v
+                        i += 1
+                        filled += 1
+                        if filled == batch:
+                            f.write(buf.tobytes())
+                            filled = 0
+                    f.write(buf[:filled].tobytes())
+            except sqlite3.DatabaseError as exc:
+                raise StoreError(f"{self.path}: {exc}") from exc
+        if i != n:
+            raise StoreError(f"{self.path}: {i} sentence vectors read, {n} counted")
+        np.save(owners_path, owners)
+        return n
 
     def chunks_by_cid(self, cids: Sequence[int]) -> dict[int, Chunk]:
         out: dict[int, Chunk] = {}

