@@ -24,25 +24,6 @@ from draftkit.ingest.textutil import (
     load_data,
 )
 
-__all__ = [
-    "CleanResult",
-    "clean_text",
-    "normalize_characters",
-    "strip_markup",
-    "to_simplified",
-    "strip_furniture",
-    "strip_inline_ads",
-    "split_documents",
-    "join_page_markers",
-    "strip_foreign_tail",
-    "dedupe_title",
-    "join_broken_lines",
-    "normalize_punctuation",
-    "normalize_whitespace",
-    "find_placeholders",
-    "is_mostly_traditional",
-]
-
 
 @dataclass
 class CleanResult:
@@ -646,3 +627,5 @@ def blank_result(text: str) -> CleanResult:
     """The result of a raw run (no cleaning): the text as given, placeholders marked."""
     return CleanResult(text=text, removals=[], placeholders=find_placeholders(text))
 
+
+__all__ = ["CleanResult", "clean_text", *RULES, "find_placeholders", "is_mostly_traditional"]
