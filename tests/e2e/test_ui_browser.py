@@ -9,6 +9,7 @@ from pathlib import Path
 import httpx
 import pytest
 from docx import Document
+from e2e_server import AppServer, free_port
 from e2e_ui import (
     append_to_section,
     draft_choices,
@@ -233,8 +234,6 @@ def test_only_app_files_are_served(app_server, repo_root) -> None:
 
 
 def test_auth_asks_for_a_login(browser, app_server, tmp_path) -> None:
-    from conftest import AppServer, free_port
-
     server = AppServer(data_dir=tmp_path / "var", index_dir=app_server.index_dir, port=free_port(),
                        log_path=tmp_path / "app.log", extra_args=["--auth", "mishu:青禾2024"])
     server.start()
