@@ -24,6 +24,7 @@ for callers that want to know whether ``max_tokens`` cut the text short.
 
 from __future__ import annotations
 
+import atexit
 import json
 import logging
 import os
@@ -339,9 +340,22 @@ _LLAMA_CACHE_LOCK = threading.Lock()
 
 
 def clear_llama_cache() -> None:
-    """Forget every loaded model (the memory is freed when nothing else holds them)."""
+    """Close and forget every loaded model.
+
+    Also runs at interpreter exit: llama-cpp-python's own ``__del__`` would otherwise run after
+    its module globals are gone and print a ``TypeError`` traceback on the way out.
+    """
     with _LLAMA_CACHE_LOCK:
+        entries = list(_LLAMA_CACHE.values())
         _LLAMA_CACHE.clear()
+    for llm, lock in entries:
+        with lock:
+            close = getattr(llm, "close", None)
+            if close is not None:
+                close()
+
+
+atexit.register(clear_llama_cache)
 
 
 def _load_llama(path: Path, n_ctx: int, n_threads: int) -> tuple[Any, threading.Lock]:
