@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -37,6 +38,8 @@ class Settings(BaseSettings):
     embed_model: str = DEFAULT_EMBED_MODEL  # a local path or a model name
     embed_batch_size: int = 32
     embed_threads: int = 0  # 0: leave torch's default
+    fusion: Literal["convex", "rrf"] = "convex"  # how hybrid search merges dense and lexical (search.py)
+    dense_weight: float = Field(default=0.8, ge=0.0, le=1.0)  # convex fusion: the dense side's weight
 
     backend: str = "template"  # template | openai | llamacpp
     llm_model: str = ""  # llamacpp: path or a name installed by `draftkit models install`; openai: model name
@@ -46,6 +49,7 @@ class Settings(BaseSettings):
     llm_retries: int = 2
     llm_max_tokens: int = 768
     llm_temperature: float = 0.3
+    llm_threads: int = Field(default=2, ge=1)  # llamacpp: threads (1 is faster on a machine busy with other work)
 
 
 @lru_cache(maxsize=1)

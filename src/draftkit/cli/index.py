@@ -191,6 +191,7 @@ def register(app: typer.Typer) -> None:
         exclude: Annotated[list[str] | None, typer.Option("--exclude", help="Document id or path to leave out (repeatable).")] = None,
         mode: Annotated[str, typer.Option("--mode", help="hybrid | dense | lexical")] = "hybrid",
         mmr: Annotated[float, typer.Option("--mmr", min=0.0, max=1.0, help="0–1: spread hits over documents.")] = 0.0,
+        fusion: Annotated[str | None, typer.Option("--fusion", help="Hybrid fusion: convex | rrf (default: DRAFTKIT_FUSION, else convex).")] = None,
         as_json: Annotated[bool, typer.Option("--json", help="Print a JSON list of hits.")] = False,
     ) -> None:
         """Search the index."""
@@ -212,7 +213,7 @@ def register(app: typer.Typer) -> None:
                 for w in ix.warnings:
                     typer.echo(f"warning: {w}", err=True)
                 hits = ix.search(query, k=k, kinds=kind or None, years=years, units=unit or None,
-                                 exclude_docs=exclude or None, mode=mode, mmr=mmr)
+                                 exclude_docs=exclude or None, mode=mode, mmr=mmr, fusion=fusion)
         except (IndexUnavailable, EmbedderUnavailable) as exc:
             raise _fail(str(exc)) from None
         except ValueError as exc:
@@ -236,9 +237,10 @@ def register(app: typer.Typer) -> None:
     def eval_retrieval_cmd(
         index: Annotated[Path | None, typer.Option("--index", help="Index directory (build it on seeds + samples).")] = None,
         eval_set: Annotated[Path | None, typer.Option("--set", help="Eval set YAML (default: benchmarks/retrieval_eval.yaml).")] = None,
+        fusion: Annotated[str | None, typer.Option("--fusion", help="Hybrid fusion: convex | rrf (default: DRAFTKIT_FUSION, else convex); the other one is reported as hybrid-<name>.")] = None,
         as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
     ) -> None:
-        """Recall@1/5/10 and MRR for dense, lexical and hybrid search."""
+        """Recall@1/5/10 and MRR for dense, lexical and hybrid search (and hybrid with the other fusion)."""
         from draftkit.retrieval import Index, IndexUnavailable
         from draftkit.retrieval.embed import EmbedderUnavailable
         from draftkit.retrieval.eval import DEFAULT_EVAL_SET, EvalSetError, evaluate, load_eval_set
@@ -247,21 +249,23 @@ def register(app: typer.Typer) -> None:
         try:
             queries = load_eval_set(path)
             with Index.open(_index_dir(index)) as ix:
-                report = evaluate(ix, queries, eval_set=str(path))
+                report = evaluate(ix, queries, eval_set=str(path), fusion=fusion, other_fusions=True)
         except (IndexUnavailable, EmbedderUnavailable, EvalSetError) as exc:
             raise _fail(str(exc)) from None
+        except ValueError as exc:
+            raise _fail(str(exc), 2) from None
         if as_json:
             typer.echo(report.model_dump_json(indent=2))
             return
         typer.echo(f"eval set {path}: {report.queries} queries"
                    + (f" ({len(report.skipped)} skipped: documents not in the index)" if report.skipped else ""))
-        header = f"{'mode':<8}" + "".join(f"{'R@' + str(k):>8}" for k in report.ks) + f"{'MRR':>8}"
+        header = f"{'mode':<12}" + "".join(f"{'R@' + str(k):>8}" for k in report.ks) + f"{'MRR':>8}"
         typer.echo(header)
         for mode, r in report.modes.items():
-            typer.echo(f"{mode:<8}" + "".join(f"{r.recall[k]:>8.3f}" for k in report.ks) + f"{r.mrr:>8.3f}")
+            typer.echo(f"{mode:<12}" + "".join(f"{r.recall[k]:>8.3f}" for k in report.ks) + f"{r.mrr:>8.3f}")
         types = sorted({q.type for q in queries})
         if len(types) > 1:
             typer.echo("recall@5 by query type:")
             for mode in report.modes:
                 parts = report.by_type(queries, mode, 5)
-                typer.echo(f"  {mode:<8}" + "  ".join(f"{t} {parts.get(t, 0):.3f}" for t in types))
+                typer.echo(f"  {mode:<12}" + "  ".join(f"{t} {parts.get(t, 0):.3f}" for t in types))

@@ -27,7 +27,6 @@ from __future__ import annotations
 import atexit
 import json
 import logging
-import os
 import threading
 import time
 from collections.abc import Iterator
@@ -386,17 +385,13 @@ def _load_llama(path: Path, n_ctx: int, n_threads: int) -> tuple[Any, threading.
 
 
 def _default_threads(settings: Settings) -> int:
-    """Threads for llama.cpp: ``Settings.llm_threads`` when the settings have it, else the
-    ``DRAFTKIT_LLM_THREADS`` environment variable, else 2 (the measured sweet spot on 2 cores).
+    """Threads for llama.cpp: ``Settings.llm_threads`` (``DRAFTKIT_LLM_THREADS``, default 2, the
+    measured sweet spot on 2 cores).
 
     On a machine whose cores are busy with other work, 1 thread is several times faster than 2:
     llama.cpp's threads wait for each other at every layer, and a preempted one stalls the rest.
     """
-    value = getattr(settings, "llm_threads", 0) or os.environ.get("DRAFTKIT_LLM_THREADS") or 2
-    try:
-        return max(1, int(value))
-    except ValueError:
-        return 2
+    return max(1, int(settings.llm_threads))
 
 
 class LlamaCppBackend:

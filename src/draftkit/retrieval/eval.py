@@ -17,7 +17,7 @@ import yaml
 from pydantic import BaseModel, Field, ValidationError, field_validator
 
 from draftkit.config import REPO_ROOT
-from draftkit.retrieval.search import MODES, Hit, normalize_for_overlap
+from draftkit.retrieval.search import FUSIONS, MODES, Hit, normalize_for_overlap
 
 DEFAULT_EVAL_SET = REPO_ROOT / "benchmarks" / "retrieval_eval.yaml"
 DEFAULT_KS = (1, 5, 10)
@@ -97,20 +97,29 @@ def is_relevant(hit: Hit, query: EvalQuery) -> bool:
 
 
 def evaluate(index: Any, queries: Sequence[EvalQuery], modes: Sequence[str] = MODES,
-             ks: Sequence[int] = DEFAULT_KS, eval_set: str = "") -> EvalReport:
-    """Run every query in every mode against an open ``Index``."""
+             ks: Sequence[int] = DEFAULT_KS, eval_set: str = "", fusion: str | None = None,
+             other_fusions: bool = False) -> EvalReport:
+    """Run every query in every mode against an open ``Index``.
+
+    ``fusion`` sets hybrid's fusion (default: the index's settings); with ``other_fusions`` the
+    other fusions are run too, reported as modes ``hybrid-<fusion>`` (e.g. ``hybrid-rrf``).
+    """
     indexed = {Path(d.path).name for d in index.documents()}
     usable = [q for q in queries if any(d in indexed for d in q.docs)]
     skipped = [q.id for q in queries if q not in usable]
     depth = max(ks)
+    chosen = fusion or index.settings.fusion
+    runs = [(mode, mode, chosen) for mode in modes]
+    if other_fusions and "hybrid" in modes:
+        runs += [(f"hybrid-{f}", "hybrid", f) for f in FUSIONS if f != chosen]
     results: dict[str, ModeResult] = {}
-    for mode in modes:
+    for name, mode, fuse in runs:
         ranks: dict[str, int | None] = {}
         for q in usable:
-            hits = index.search(q.query, k=depth, mode=mode)
+            hits = index.search(q.query, k=depth, mode=mode, fusion=fuse)
             ranks[q.id] = next((h.rank for h in hits if is_relevant(h, q)), None)
         n = max(1, len(usable))
         recall = {k: sum(1 for r in ranks.values() if r is not None and r <= k) / n for k in ks}
         mrr = sum(1.0 / r for r in ranks.values() if r is not None) / n
-        results[mode] = ModeResult(mode=mode, recall=recall, mrr=mrr, ranks=ranks)
+        results[name] = ModeResult(mode=name, recall=recall, mrr=mrr, ranks=ranks)
     return EvalReport(eval_set=eval_set, queries=len(usable), skipped=skipped, ks=list(ks), modes=results)

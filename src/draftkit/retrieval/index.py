@@ -68,10 +68,12 @@ from draftkit.retrieval.manifest import (
     read_manifest,
 )
 from draftkit.retrieval.search import (
+    FUSIONS,
     MODES,
     PASSAGE_MIN_OVERLAP,
     Hit,
     candidate_count,
+    convex,
     is_passage_query,
     mmr_order,
     ngram_set,
@@ -842,15 +844,20 @@ class Index:
 
     def search(self, query: str, k: int = 10, kinds: Collection[str] | str | None = None,
                years: Collection[int] | int | None = None, units: Collection[str] | str | None = None,
-               exclude_docs: Collection[str] | str | None = None, mode: str = "hybrid", mmr: float = 0.0) -> list[Hit]:
+               exclude_docs: Collection[str] | str | None = None, mode: str = "hybrid", mmr: float = 0.0,
+               fusion: str | None = None) -> list[Hit]:
         """The ``k`` best chunks for ``query``; filters apply before the cut.
 
         ``kinds``: section kinds (``SECTION_KINDS``); ``years``: any collection of ints (``range(2019, 2025)``);
         ``units``: unit names, matched as substrings; ``exclude_docs``: doc ids or paths;
-        ``mode``: hybrid | dense | lexical; ``mmr``: 0–1, novelty weight that spreads hits over documents.
+        ``mode``: hybrid | dense | lexical; ``mmr``: 0–1, novelty weight that spreads hits over documents;
+        ``fusion``: convex | rrf for hybrid mode (default ``Settings.fusion``; see search.py).
         """
         if mode not in MODES:
             raise ValueError(f"mode must be one of {', '.join(MODES)}, not {mode!r}")
+        fusion = fusion or self.settings.fusion
+        if fusion not in FUSIONS:
+            raise ValueError(f"fusion must be one of {', '.join(FUSIONS)}, not {fusion!r}")
         if not 0.0 <= float(mmr) <= 1.0:
             raise ValueError(f"mmr must be between 0 and 1, not {mmr}")
         if int(k) < 1:
@@ -873,23 +880,25 @@ class Index:
             dense_ids, _ = self._dense.search(qv, n_cand, allowed)
         lex_ids = np.zeros(0, np.int64)
         lex_scores = np.zeros(0, np.float32)
+        lex_all = np.zeros(0, np.float32)  # BM25 score of every chunk, in self._cids order (0 where filtered out)
         if mode in ("lexical", "hybrid"):
-            scores = self._lexical.scores(self.tokenizer.tokenize(query))
-            if len(scores):
+            lex_all = self._lexical.scores(self.tokenizer.tokenize(query))
+            if len(lex_all):
                 if mask is not None:
-                    scores = np.where(mask, scores, 0.0)
-                positive = int(np.count_nonzero(scores > 0))
+                    lex_all = np.where(mask, lex_all, 0.0)
+                positive = int(np.count_nonzero(lex_all > 0))
                 take = min(n_cand, positive)
                 if take:
-                    top = np.argpartition(-scores, take - 1)[:take]
-                    top = top[np.argsort(-scores[top], kind="stable")]
-                    lex_ids, lex_scores = self._cids[top], scores[top]
+                    top = np.argpartition(-lex_all, take - 1)[:take]
+                    top = top[np.argsort(-lex_all[top], kind="stable")]
+                    lex_ids, lex_scores = self._cids[top], lex_all[top]
 
+        scored: dict[int, float]
         if qv is not None:  # re-score the candidates with their sentences (see dense.py)
             pool = dense_ids if mode == "dense" else np.union1d(dense_ids, lex_ids)
-            scores = self._dense_scores(qv, pool)
-            order = np.argsort(-scores, kind="stable")[:n_cand]
-            dense_ids, dense_scores = pool[order], scores[order]
+            pool_dense = self._dense_scores(qv, pool)
+            order = np.argsort(-pool_dense, kind="stable")[:n_cand]
+            dense_ids, dense_scores = pool[order], pool_dense[order]
         dense_rank = {int(c): i for i, c in enumerate(dense_ids, start=1)}
         lex_rank = {int(c): i for i, c in enumerate(lex_ids, start=1)}
         overlaps: dict[int, float] = {}
@@ -898,7 +907,12 @@ class Index:
         elif mode == "lexical":
             scored = {int(c): float(s) for c, s in zip(lex_ids, lex_scores, strict=True)}
         else:
-            scored = rrf([dense_ids, lex_ids])
+            if fusion == "rrf":
+                scored = rrf([dense_ids, lex_ids])
+            else:
+                pool_lex = lex_all[self._rows(pool)] if len(lex_all) else np.zeros(len(pool))
+                fused = convex(pool_dense, pool_lex, self.settings.dense_weight)
+                scored = {int(c): float(f) for c, f in zip(pool, fused, strict=True)}
             if is_passage_query(query):
                 grams = ngram_set(normalize_for_overlap(query))
                 texts = self._store.chunks_by_cid(list(scored))
@@ -906,7 +920,7 @@ class Index:
                     share = overlap(grams, chunk.text)
                     if share >= PASSAGE_MIN_OVERLAP:
                         overlaps[cid] = share
-                        scored[cid] += share
+                        scored[cid] += 1.0 + share
         ordered = sorted(scored, key=lambda c: (-scored[c], c))
         if mmr > 0 and len(ordered) > 1:
             pool = np.asarray(ordered[:n_cand], dtype=np.int64)

@@ -1,7 +1,8 @@
 """Retrieval quality on the eval set (benchmarks/retrieval_eval.yaml): floors measured, not hoped for.
 
-Measured (samples + seeds, default embedder): hybrid R@5 0.883, dense 0.800, lexical 0.800;
-hybrid R@1 0.700. The floors leave a little room for model/library drift, no more.
+Measured (samples + seeds, default embedder): hybrid (convex fusion) R@5 0.933, R@10 0.967,
+MRR 0.793; hybrid with RRF R@5 0.883; dense R@5 0.800, lexical 0.800. The floors leave a
+little room for model/library drift, no more.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ def queries():
 @pytest.fixture(scope="module")
 def report(index: Index, queries, request: pytest.FixtureRequest):
     request.getfixturevalue("seeds_dir")  # the floors were measured with the seeds in the index
-    return evaluate(index, queries)
+    return evaluate(index, queries, fusion="convex", other_fusions=True)
 
 
 def test_the_eval_set_is_big_and_mostly_paraphrases(queries) -> None:
@@ -45,14 +46,21 @@ def test_every_query_names_a_real_document_and_phrase(index: Index, queries, req
 def test_hybrid_recall_floor(report) -> None:
     hybrid = report.modes["hybrid"]
     assert report.queries >= 40 and not report.skipped
-    assert hybrid.recall[5] >= 0.85, hybrid.recall
-    assert hybrid.recall[10] >= 0.9 and hybrid.mrr >= 0.7
+    assert hybrid.recall[5] >= 0.9, hybrid.recall
+    assert hybrid.recall[10] >= 0.93 and hybrid.mrr >= 0.75
 
 
 def test_hybrid_is_at_least_as_good_as_either_side(report) -> None:
     hybrid, dense, lexical = (report.modes[m] for m in ("hybrid", "dense", "lexical"))
-    assert hybrid.recall[5] >= max(dense.recall[5], lexical.recall[5])
+    for k in (1, 5, 10):
+        assert hybrid.recall[k] >= max(dense.recall[k], lexical.recall[k]), k
     assert hybrid.mrr >= max(dense.mrr, lexical.mrr)
+
+
+def test_convex_fusion_beats_reciprocal_rank_fusion(report) -> None:
+    convex, rrf = report.modes["hybrid"], report.modes["hybrid-rrf"]
+    assert rrf.recall[5] >= 0.85  # the alternative still works, it is just not as good here
+    assert convex.recall[5] >= rrf.recall[5] and convex.mrr >= rrf.mrr
 
 
 def test_paraphrases_are_where_dense_helps(report, queries) -> None:

@@ -33,10 +33,10 @@ PROBES = [  # (query sharing few words with the target, sample file, phrase of t
 ]
 
 
-@pytest.mark.parametrize("mode", ["dense", "hybrid"])
-def test_paraphrases_find_their_passage(index: Index, mode: str) -> None:
+@pytest.mark.parametrize(("mode", "fusion"), [("dense", None), ("hybrid", "convex"), ("hybrid", "rrf")])
+def test_paraphrases_find_their_passage(index: Index, mode: str, fusion: str | None) -> None:
     for query, prefix, phrase in PROBES:
-        hits = index.search(query, k=5, mode=mode)
+        hits = index.search(query, k=5, mode=mode, fusion=fusion)
         assert rank_of(hits, prefix, phrase) is not None, (mode, query, [h.chunk.text[:30] for h in hits])
 
 
@@ -98,11 +98,13 @@ def _paragraph_samples(index: Index, n: int) -> list[str]:
     return [texts[i] for i in rng.choice(len(texts), size=n, replace=False)]
 
 
-def test_a_pasted_paragraph_finds_its_source_first(index: Index) -> None:
+@pytest.mark.parametrize("fusion", ["convex", "rrf"])
+def test_a_pasted_paragraph_finds_its_source_first(index: Index, fusion: str) -> None:
     for text in _paragraph_samples(index, 8):
-        hits = index.search(text, k=3)
+        hits = index.search(text, k=3, fusion=fusion)
         assert normalize_for_overlap(hits[0].chunk.text) == normalize_for_overlap(text)
         assert hits[0].overlap == pytest.approx(1.0)
+        assert hits[0].score > 1.0 >= max((h.score for h in hits if not h.overlap), default=0.0)
 
 
 def test_a_near_copy_finds_its_source_first(index: Index) -> None:
@@ -123,6 +125,8 @@ def test_bad_arguments_are_clear_errors(index: Index) -> None:
         index.search("x", mmr=1.5)
     with pytest.raises(ValueError, match="k must"):
         index.search("x", k=0)
+    with pytest.raises(ValueError, match="fusion must be one of convex, rrf"):
+        index.search("x", fusion="sum")
     assert index.search("   ") == []
     assert index.search("zzqxjvk", mode="lexical") == []
     assert index.search("党建", units=["没有这个单位"]) == []

@@ -1,4 +1,4 @@
-"""Reciprocal rank fusion, the passage-copy overlap, MMR over documents, and the eval set file."""
+"""Convex and reciprocal rank fusion, the passage-copy overlap, MMR over documents, and the eval set file."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from draftkit.retrieval.eval import EvalSetError, load_eval_set
 from draftkit.retrieval.search import (
     RRF_K,
     candidate_count,
+    convex,
     is_passage_query,
     mmr_order,
     ngram_set,
@@ -25,6 +26,27 @@ def test_rrf_adds_reciprocal_ranks() -> None:
     assert fused[20] == pytest.approx(1 / (RRF_K + 2) + 1 / (RRF_K + 1))
     assert fused[10] == pytest.approx(1 / (RRF_K + 1))
     assert sorted(fused, key=lambda c: -fused[c])[0] == 20  # found by both beats first on one side
+
+
+def test_convex_fusion_keeps_a_clear_dense_winner() -> None:
+    # pool of four chunks: dense is sure of #0; BM25 misses it and ranks #1 and #2 moderately
+    dense = np.array([0.93, 0.86, 0.85, 0.84])
+    bm25 = np.array([0.0, 6.0, 5.0, 0.0])
+    fused = convex(dense, bm25, 0.8)
+    assert fused.argmax() == 0
+    assert fused.min() >= 0.0 and fused.max() <= 1.0
+    # reciprocal rank fusion of the same lists puts #1 (second on both sides) first instead
+    by_rrf = rrf([[0, 1, 2, 3], [1, 2]])
+    assert max(by_rrf, key=by_rrf.get) == 1
+    # the weight moves the balance: all-lexical follows BM25, all-dense follows the cosines
+    assert convex(dense, bm25, 0.0).argmax() == 1 and convex(dense, bm25, 1.0).argmax() == 0
+
+
+def test_convex_fusion_degenerate_pools() -> None:
+    assert convex(np.zeros(0), np.zeros(0), 0.8).shape == (0,)
+    # no lexical match at all: dense alone decides; equal cosines: lexical alone decides
+    assert convex(np.array([0.9, 0.8]), np.zeros(2), 0.8).tolist() == pytest.approx([0.8, 0.0])
+    assert convex(np.array([0.9, 0.9]), np.array([1.0, 3.0]), 0.8).argmax() == 1
 
 
 def test_candidate_count_grows_with_k() -> None:
