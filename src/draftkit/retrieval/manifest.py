@@ -23,6 +23,7 @@ class EmbedderInfo(BaseModel):
     query_prefix: str = ""
     passage_prefix: str = ""
     max_seq_length: int = 512
+    dtype: str = "float32"  # what the model ran in when the index was built (informative; vectors are float32)
 
 
 class DenseInfo(BaseModel):

@@ -53,6 +53,23 @@ def test_the_default_embedder_is_e5_with_its_prefixes(embedder: Embedder, retrie
     assert embedder.encode_passages([]).shape == (0, 384)
 
 
+def test_bfloat16_and_float32_models_agree(embedder: Embedder, retrieval_settings: Settings,
+                                           sentences: list[str]) -> None:
+    from draftkit.retrieval.embed import cpu_has_fast_bf16, resolve_dtype
+
+    assert resolve_dtype("float32") == "float32" and resolve_dtype("bfloat16") == "bfloat16"
+    assert embedder.dtype == resolve_dtype("auto") == ("bfloat16" if cpu_has_fast_bf16() else "float32")
+    other = "float32" if embedder.dtype == "bfloat16" else "bfloat16"
+    twin = get_embedder(retrieval_settings.model_copy(update={"embed_dtype": other}))
+    assert twin is not embedder and twin.dtype == other and twin.describe()["dtype"] == other
+    a, b = embedder.encode_passages(sentences[:60]), twin.encode_passages(sentences[:60])
+    assert np.allclose(np.linalg.norm(a, axis=1), 1.0, atol=1e-5)
+    assert np.allclose(np.linalg.norm(b, axis=1), 1.0, atol=1e-5)  # normalised in float32 either way
+    assert np.sum(a * b, axis=1).min() > 0.999
+    q = ["带领少先队员参观纪念馆，缅怀革命先烈"]
+    assert float(embedder.encode_queries(q)[0] @ twin.encode_queries(q)[0]) > 0.999
+
+
 def test_progress_callback_sees_every_passage(embedder: Embedder) -> None:
     seen: list[tuple[int, int]] = []
     texts = [f"第{i}次主题党日活动" for i in range(300)]

@@ -1,8 +1,9 @@
 """Retrieval quality on the eval set (benchmarks/retrieval_eval.yaml): floors measured, not hoped for.
 
-Measured (samples + seeds, default embedder): hybrid (convex fusion) R@5 0.933, R@10 0.967,
-MRR 0.793; hybrid with RRF R@5 0.883; dense R@5 0.800, lexical 0.800. The floors leave a
-little room for model/library drift, no more.
+Measured (samples + seeds, default embedder; float32 / bfloat16 model): hybrid (convex fusion,
+α = 0.8) R@1 0.700 / 0.683, R@5 0.933, R@10 0.967, MRR 0.793 / 0.784; hybrid with RRF R@5 0.883,
+MRR 0.776; dense R@5 0.800 / 0.817, lexical 0.800. The floors leave a little room for
+model/library drift, no more.
 """
 
 from __future__ import annotations
@@ -47,7 +48,7 @@ def test_hybrid_recall_floor(report) -> None:
     hybrid = report.modes["hybrid"]
     assert report.queries >= 40 and not report.skipped
     assert hybrid.recall[5] >= 0.9, hybrid.recall
-    assert hybrid.recall[10] >= 0.93 and hybrid.mrr >= 0.75
+    assert hybrid.recall[10] >= 0.95 and hybrid.mrr >= 0.75
 
 
 def test_hybrid_is_at_least_as_good_as_either_side(report) -> None:
@@ -60,7 +61,7 @@ def test_hybrid_is_at_least_as_good_as_either_side(report) -> None:
 def test_convex_fusion_beats_reciprocal_rank_fusion(report) -> None:
     convex, rrf = report.modes["hybrid"], report.modes["hybrid-rrf"]
     assert rrf.recall[5] >= 0.85  # the alternative still works, it is just not as good here
-    assert convex.recall[5] >= rrf.recall[5] and convex.mrr >= rrf.mrr
+    assert convex.recall[5] > rrf.recall[5] and convex.recall[10] >= rrf.recall[10]
 
 
 def test_paraphrases_are_where_dense_helps(report, queries) -> None:
