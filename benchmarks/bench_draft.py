@@ -7,7 +7,8 @@
 
 What is measured, for each sample facts file (samples/facts/*.yaml):
 * ``draft_report(facts, index, backend="template")`` with the index open and the embedder warm
-  (one warm-up report first): median and worst wall time of ``--runs`` runs, and the median of
+  (one warm-up report first; the query-embedding cache is cleared before each run, as for a new
+  facts file whose section queries the index has not seen): median and worst wall time of ``--runs`` runs, and the median of
   each stage the writer records (plan and templates, retrieval of exemplars, generation + guard).
 * ``draftkit draft FACTS --index DIR --out r.md`` as a user runs it (a fresh process: Python
   start-up, imports, opening the index, loading the embedder, drafting, writing the file).
@@ -73,6 +74,8 @@ def main() -> None:
         draft_report(facts, index=index, backend="template")  # warm-up: embedder loaded, caches filled
         walls, stages = [], {"plan": [], "retrieval": [], "generation": []}
         for seed in range(args.runs):
+            if index is not None:
+                index.clear_query_cache()
             t0 = time.perf_counter()
             report = draft_report(facts, index=index, backend="template", seed=seed)
             walls.append(time.perf_counter() - t0)

@@ -831,6 +831,11 @@ class Index:
             return np.stack([self._query_vectors.get(q, np.zeros(dim, np.float32)) for q in clean]) if clean \
                 else np.zeros((0, dim), np.float32)
 
+    def clear_query_cache(self) -> None:
+        """Forget the cached query embeddings (benchmarks use it to time a first-time query)."""
+        with self._query_lock:
+            self._query_vectors.clear()
+
     def _query_vector(self, query: str) -> np.ndarray:
         with self._query_lock:
             cached = self._query_vectors.get(query)
