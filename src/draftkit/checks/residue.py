@@ -11,8 +11,12 @@
   heading numbers that skip (一、 then 三、), start late, or go back ((二) before (一)).
 * ``residue.halfwidth`` (P2): half-width punctuation between Chinese characters (one finding
   per paragraph, with the count).
+* ``residue.convert_error`` (P1): words that 文库 sites' converters put in place of the right
+  ones (效劳 for 服务, 原那么 for 原则, 根底 for 基础 …; ``residue.convert_errors`` in
+  ``prompts/checks.yaml``), each with its correction. Ingestion keeps them as written (they are
+  the source's words); in a report under review they are both an error and a sign of copying.
 
-Placeholders, furniture and half-width punctuation are looked for in the raw text (the file as
+Placeholders, furniture, convert errors and half-width punctuation are looked for in the raw text (the file as
 submitted, ``ReportText.residue_paragraphs``); duplicates and headings in the cleaned
 paragraphs, where page markers no longer cut sentences. Everything is linear in the text.
 """
@@ -21,6 +25,7 @@ from __future__ import annotations
 
 import bisect
 import re
+from functools import lru_cache
 from typing import Any
 
 from draftkit.checks.data import CJK, checks_data, normalize_for_match
@@ -82,7 +87,9 @@ def check_residue(doc: ReportText | str | Any) -> list[Finding]:
         furniture = _furniture(loc, raw)
         findings += furniture
         findings += _placeholders(loc, raw, [(f.paragraph, f.span) for f in furniture])
-        findings += _halfwidth(raw_paras, raw, {f.paragraph for f in furniture if f.rule == "residue.furniture"})
+        furniture_paras = {f.paragraph for f in furniture if f.rule == "residue.furniture"}
+        findings += _halfwidth(raw_paras, raw, furniture_paras)
+        findings += _convert_errors(raw_paras, raw, furniture_paras)
     findings += _duplicates(rt.paragraphs)
     findings += _headings(rt.paragraphs)
     return findings
@@ -185,6 +192,36 @@ def _halfwidth(paragraphs: list[Paragraph], raw: bool, skip: set[int | None]) ->
             s, e = first.start(), first.end()
             out.append(_finding(p, "residue.halfwidth", "P2", s, e,
                                 _msg("residue.halfwidth", count=count, text=p.text[max(0, s - 2) : e + 2]), sug, raw))
+    return out
+
+
+# --------------------------------------------------------------------------- convert errors
+@lru_cache(maxsize=4)
+def _compiled_convert_errors(rules: tuple[tuple[str, str], ...]) -> list[tuple[re.Pattern[str], str]]:
+    return [(re.compile(pat), fix) for pat, fix in rules]
+
+
+def _convert_errors(paragraphs: list[Paragraph], raw: bool, skip: set[int | None]) -> list[Finding]:
+    rules = tuple((str(p), str(f)) for p, f in checks_data().get("residue", {}).get("convert_errors", []))
+    compiled = _compiled_convert_errors(rules)
+    out: list[Finding] = []
+    for p in paragraphs:
+        if p.index in skip:
+            continue
+        spans: list[tuple[int, int, str]] = []
+        for rx, fix in compiled:
+            for m in rx.finditer(p.text):
+                if m.end() > m.start():
+                    spans.append((m.start(), m.end(), m.expand(fix)))
+        spans.sort(key=lambda t: (t[0], -(t[1] - t[0])))
+        last_end = -1
+        for s, e, fix in spans:
+            if s < last_end:  # overlapping rules ("存在的缺乏" and "的缺乏"): the longer one reports
+                continue
+            last_end = e
+            out.append(_finding(p, "residue.convert_error", "P1", s, e,
+                                _msg("residue.convert_error", text=p.text[s:e], fix=fix),
+                                _msg("residue.suggest_convert_error", fix=fix), raw))
     return out
 
 

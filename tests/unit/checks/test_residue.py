@@ -92,3 +92,47 @@ def test_robust_on_empty_no_headings_and_large():
     found = check_residue(big)
     assert any(f.rule == "residue.placeholder" for f in found)
     assert any(f.rule == "residue.duplicate" for f in found)
+
+
+def test_seed_convert_errors_found_with_their_fix(seed_text):
+    found = {key: [f for f in check_residue(seed_text(key)) if f.rule == "residue.convert_error"]
+             for key in ("000", "002", "003", "004")}
+    assert found["000"] == [] and found["003"] == []  # reports not run through a converter
+    fixes = {(f.text, f.message.split("应为“")[1].split("”")[0]) for f in found["002"] + found["004"]}
+    for pair in [("效劳", "服务"), ("原那么", "原则"), ("规那么", "规则"), ("根底", "基础"), ("加强和改良", "加强和改进"),
+                 ("以身作那么", "以身作则"), ("根本情况", "基本情况"), ("存在的缺乏", "存在的不足"), ("和谐开展", "和谐发展"),
+                 ("促开展", "促发展"), ("开展党员", "发展党员")]:
+        assert pair in fixes, pair
+    assert all(f.severity == "P1" and f.suggestion and f.raw is False for f in found["004"])
+    lines = seed_text("004").split("\n")  # a text's paragraphs are its lines
+    for f in found["004"]:
+        assert lines[f.paragraph][f.span[0] : f.span[1]] == f.text
+
+
+def test_convert_error_rules_leave_real_uses_alone():
+    real = ("学习效果缺乏督导，党员缺乏主动性。各项工作持续开展。开展党员教育活动。坚持立德树人的根本任务。"
+            "根本上解决问题。那么多的党员。专业开展活动。和谐开展各项活动。问题和短板。")
+    assert [f.text for f in check_residue(real) if f.rule == "residue.convert_error"] == []
+
+
+def test_own_phrase_banks_have_no_convert_error():
+    import yaml
+
+    phrases = Path(__file__).resolve().parents[3] / "prompts" / "phrases"
+    texts: list[str] = []
+
+    def walk(node):
+        if isinstance(node, str):
+            texts.append(node)
+        elif isinstance(node, dict):
+            for v in node.values():
+                walk(v)
+        elif isinstance(node, list):
+            for v in node:
+                walk(v)
+
+    for f in sorted(phrases.glob("*.yaml")):
+        walk(yaml.safe_load(f.read_text(encoding="utf-8")))
+    assert len(texts) > 50
+    found = [f.text for f in check_residue("\n".join(texts)) if f.rule == "residue.convert_error"]
+    assert found == []
