@@ -76,6 +76,25 @@ def _heading_start_ok(text: str, pos: int, heading_ends: set[int]) -> tuple[bool
     return False, False
 
 
+def _glued_heading(level: int, htext: str) -> str | None:
+    """The heading part of a top-level heading glued to its first sentence, or None.
+
+    Copies that lost their line breaks run a heading into its body: "二、取得的成绩开展争先创优活动以来，
+    党支部……". When a top-level heading starts with a standard section heading
+    (``glued_heading_heads`` in ``prompts/structure.yaml``) and the rest reads as a sentence
+    (has a comma), only the standard heading is the heading.
+    """
+    if level != 1:
+        return None
+    for head in _words().glued_heads:
+        if htext.startswith(head):
+            rest = htext[len(head):]
+            if len(rest) >= 6 and ("，" in rest or "," in rest):
+                return head
+            return None
+    return None
+
+
 def find_headings(text: str) -> list[Heading]:
     """The numbered headings of a cleaned report, in order (see the module doc)."""
     headings: list[Heading] = []
@@ -122,8 +141,13 @@ def find_headings(text: str) -> list[Heading]:
                 # a short numbered line is a heading as a whole ("（一）思想之核：坚持学习修党性。")
                 htext = text[body_start:line_end].strip().rstrip(_TRAILING_PUNCT).strip()
                 if htext and _HAS_WORD_RE.search(htext):
-                    _accept(headings, heading_ends, last, level, n, text[start:body_start].strip(), htext, start, line_end)
-                    covered_until = line_end
+                    end = line_end
+                    glued = _glued_heading(level, htext)
+                    if glued is not None:
+                        htext = glued
+                        end = text.index(glued, body_start) + len(glued)
+                    _accept(headings, heading_ends, last, level, n, text[start:body_start].strip(), htext, start, end)
+                    covered_until = end
                 continue
         end_m = _HEADING_END_RE.search(text, body_start, min(len(text), body_start + _MAX_HEADING_CHARS + 1))
         if end_m is None:
@@ -147,6 +171,10 @@ def find_headings(text: str) -> list[Heading]:
             continue
         if end_m is not None and end_m.group("child") and text_end == body_start:
             continue
+        glued = _glued_heading(level, htext)
+        if glued is not None:
+            htext = glued
+            end = text.index(glued, body_start) + len(glued)
         _accept(headings, heading_ends, last, level, n, text[start:body_start].strip(), htext, start, end)
         covered_until = end
     return headings
@@ -174,6 +202,7 @@ class _Words:
         core = rf"[{HAN}A-Za-z*＊]"
         self.unit_re = re.compile(rf"(?:中共)?{core}{{1,30}}?(?:{alt})(?:{alt})*")
         self.unit_stop_words: list[str] = list(data.get("unit_stop_words", []))
+        self.glued_heads: list[str] = sorted(data.get("glued_heading_heads", []), key=len, reverse=True)
         self.title_suffix_re = re.compile(
             "(?:" + "|".join(re.escape(s) for s in sorted(data.get("title_suffixes", []), key=len, reverse=True)) + ")$"
         ) if data.get("title_suffixes") else None

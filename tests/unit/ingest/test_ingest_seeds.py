@@ -131,7 +131,7 @@ def test_seed_004(seed_docs: dict[str, Document]) -> None:
     assert any(t.startswith("加强学习，提高认识") for t in headings(doc, 3))
     assert "以身作那么" in doc.text and "效劳" in doc.text
     assert "XX市" in doc.text
-    assert [h.text for h in doc.headings if h.level == 1][-2:] == ["存在的缺乏", "今后的打算"]
+    assert [h.text for h in doc.headings if h.level == 1][-3:] == ["取得的成绩", "存在的缺乏", "今后的打算"]
 
 
 @pytest.mark.parametrize("key", ["000", "003", "004"])

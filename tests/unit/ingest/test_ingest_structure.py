@@ -77,6 +77,17 @@ def test_heading_running_straight_into_its_first_child() -> None:
     ]
 
 
+def test_standard_heading_glued_to_its_first_sentence_is_cut() -> None:
+    inline = "内容如下：一、取得的成绩开展创优活动以来，支部建设得到进一步加强。二、存在的问题和下步措施\n正文。"
+    hs = find_headings(inline)
+    assert [(h.number, h.text) for h in hs] == [("一、", "取得的成绩"), ("二、", "存在的问题和下步措施")]
+    assert inline[hs[0].start : hs[0].end] == "一、取得的成绩"
+    line = "一、取得的成效开展以来，全校党员积极参与\n正文。"
+    assert [h.text for h in find_headings(line)] == ["取得的成效"]
+    # a heading that merely starts with a standard phrase, without a sentence after it, stays whole
+    assert [h.text for h in find_headings("一、存在的问题及原因分析\n正文。")] == ["存在的问题及原因分析"]
+
+
 def test_headings_after_page_markers_are_found() -> None:
     page = "学校党支部坚持把政治建设摆在首位，认真落实三会一课制度，组织党员集中学习党章党规和重要讲话精神。" * 2
     raw = f"1、{page}\n2、二、组织建设\n{page}全体党员\n3、积极参加志愿服务。{page}"
