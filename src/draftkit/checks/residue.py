@@ -201,9 +201,24 @@ def _compiled_convert_errors(rules: tuple[tuple[str, str], ...]) -> list[tuple[r
     return [(re.compile(pat), fix) for pat, fix in rules]
 
 
-def _convert_errors(paragraphs: list[Paragraph], raw: bool, skip: set[int | None]) -> list[Finding]:
+def _convert_rules() -> list[tuple[re.Pattern[str], str]]:
     rules = tuple((str(p), str(f)) for p, f in checks_data().get("residue", {}).get("convert_errors", []))
-    compiled = _compiled_convert_errors(rules)
+    return _compiled_convert_errors(rules)
+
+
+def fix_convert_errors(text: str) -> str:
+    """``text`` with the convert errors of ``residue.convert_errors`` put right (效劳 → 服务 …).
+
+    Used where a past passage is shown to a model as a style example, so the model does not learn
+    the converters' words; the index and the exemplar cards keep the source as written.
+    """
+    for rx, fix in _convert_rules():
+        text = rx.sub(lambda m, fix=fix: m.expand(fix), text)
+    return text
+
+
+def _convert_errors(paragraphs: list[Paragraph], raw: bool, skip: set[int | None]) -> list[Finding]:
+    compiled = _convert_rules()
     out: list[Finding] = []
     for p in paragraphs:
         if p.index in skip:

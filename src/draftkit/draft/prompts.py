@@ -303,12 +303,17 @@ def render_part(name: str, plan: ReportPlan, facts: Facts, settings: Settings | 
 def render_section_prompt(plan: ReportPlan, section: SectionPlan, skeleton: str, exemplars: list[Exemplar],
                           facts: Facts, settings: Settings | None = None,
                           exemplar_chars: int = 360) -> tuple[str, str]:
-    """(system, user prompt) for a model backend rewriting one section in the exemplars' style."""
+    """(system, user prompt) for a model backend rewriting one section in the exemplars' style.
+
+    Exemplars lose their heading line, are cut to ``exemplar_chars`` and have 文库 convert errors
+    put right (效劳 → 服务), so the model learns the style, not the converters' words."""
+    from draftkit.checks.residue import fix_convert_errors
+
     env = _env(settings)
     shown = []
     heading_line = re.compile(r"^\s*(?:[一二三四五六七八九十]+、|[（(][一二三四五六七八九十]+[）)]|\d{1,2}[.．、])[^\n]{0,40}\n")
     for ex in exemplars:
-        text = heading_line.sub("", ex.text.strip(), count=1).strip().replace("\n", "")
+        text = fix_convert_errors(heading_line.sub("", ex.text.strip(), count=1).strip().replace("\n", ""))
         if len(text) > exemplar_chars:
             text = text[:exemplar_chars].rstrip() + "……"
         shown.append({"year": ex.year, "title": ex.title or ex.source or "", "text": text})

@@ -230,3 +230,19 @@ def test_same_unit_and_year_weight():
     assert not same_unit(None, "青禾市第二中学")
     assert year_weight(2024, 2024) > year_weight(2020, 2024) > year_weight(2010, 2024) == 1.0
     assert year_weight(2025, 2024) < 1.0 and year_weight(None, 2024) == 1.0
+
+
+def test_model_prompt_shows_exemplars_without_convert_errors(facts):
+    from draftkit.draft.models import Exemplar
+    from draftkit.draft.plan import plan_report
+    from draftkit.draft.prompts import render_section_prompt, render_skeleton
+
+    plan = plan_report(facts)
+    sp = plan.sections[1]
+    skeleton = render_skeleton(plan, sp, facts).text
+    source = "党员坚持原那么，以身作那么，在此根底上积极效劳师生，查找缺乏。"
+    ex = Exemplar(chunk_id="c1", title="往年总结", year=2019, text=source)
+    _system, prompt = render_section_prompt(plan, sp, skeleton, [ex], facts)
+    assert "党员坚持原则，以身作则，在此基础上积极服务师生，查找不足。" in prompt
+    assert "效劳" not in prompt and "那么" not in prompt
+    assert ex.text == source  # the exemplar itself (shown in the UI) keeps the source's words
