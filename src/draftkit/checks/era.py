@@ -111,17 +111,22 @@ def _ends(text: str, words: list[str]) -> bool:
 
 
 # --------------------------------------------------------------------------- the check
-def check_era(doc: ReportText | str | Any, year: int | None) -> list[Finding]:
+def check_era(doc: ReportText | str | Any, year: int | None, report_kind: str | None = None) -> list[Finding]:
     """Stale or impossible wording for a report of ``year`` (no findings when ``year`` is None:
-    the caller notes that the era check was skipped)."""
+    the caller notes that the era check was skipped). ``report_kind`` (the facts' kind, or the
+    title's) decides which year the plans part should look at: the next, or for a half-year
+    summary the same one."""
     if year is None:
         return []
     rt = ReportText.coerce(doc) if not isinstance(doc, str) else ReportText.from_text(doc, detect=False)
     r = _rules()
     findings: list[Finding] = []
     state = {"latest_plenum_named": False, "first_guiding_current": None}
+    same_year = report_kind in r.rules.get("same_year_plan_kinds", []) if report_kind else "半年" in (rt.title or "")
+    plan_year = year if same_year else year + 1
     for para in rt.paragraphs:
         findings.extend(_check_paragraph(para, year, r, state))
+        findings.extend(_check_plan_year(para, year, plan_year, r))
     findings.extend(_missing_plenum(year, r, state))
     findings.sort(key=lambda f: (f.paragraph if f.paragraph is not None else -1, f.span))
     return findings
@@ -220,6 +225,44 @@ def _check_paragraph(para: Paragraph, year: int, r: _Rules, state: dict) -> list
     out.extend(_check_thoughts(para, year, r, classify))
     out.extend(_check_items(para, year, r))
     return out
+
+
+def _is_plans_heading(text: str, r: _Rules) -> bool:
+    return _has(text, r.rules.get("plan_section_words", []))
+
+
+def _check_plan_year(para: Paragraph, year: int, plan_year: int, r: _Rules) -> list[Finding]:
+    """``era.plan_year`` (P1): plans put in a year before the one they are for."""
+    rules = r.rules
+    text = para.text
+    if para.heading_label is not None:
+        start = text.find(para.heading_label)
+        body = start + len(para.heading_label) if start >= 0 else 0
+        m = _compiled_re(rules.get("plan_heading_re"))
+        hit = m.match(text[body:]) if m is not None else None
+        if hit is None or int(hit.group(1)) >= plan_year:
+            return []
+        return [_finding(para, "era.plan_year", "P1", body + hit.start(1), body + hit.end(0),
+                         _msg("era.plan_year", year=year, mention=f"“{hit.group(0).strip()}”", expected=plan_year),
+                         _msg("era.suggest_plan_year", expected=plan_year))]
+    if not any(_is_plans_heading(h, r) for h in [*(para.path or []), para.section or ""]):
+        return []
+    m = _compiled_re(rules.get("plan_sentence_re"))
+    hit = m.match(text) if m is not None else None
+    if hit is None or int(hit.group(1)) >= plan_year:
+        return []
+    _, we = _window(text, hit.start(), hit.end())
+    if not _has(text[hit.end():we], rules.get("plan_future_words", [])):
+        return []
+    return [_finding(para, "era.plan_year", "P1", hit.start(1), hit.end(0),
+                     _msg("era.plan_year", year=year, mention=f"“{text[hit.start():we].strip()[:20]}……”",
+                          expected=plan_year),
+                     _msg("era.suggest_plan_year", expected=plan_year))]
+
+
+@lru_cache(maxsize=16)
+def _compiled_re(pattern: str | None) -> re.Pattern[str] | None:
+    return re.compile(pattern) if pattern else None
 
 
 def _plenum_names(listing: str, c: Congress) -> list[str]:

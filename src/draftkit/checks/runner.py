@@ -95,7 +95,7 @@ def run_checks(doc: Any, facts: Facts | None = None, year: int | None = None, in
     if facts is not None:
         findings += timed("facts", lambda: unsupported_facts(rt, facts) + unused_facts(rt, facts))
     if y is not None:
-        findings += timed("era", check_era, rt, y)
+        findings += timed("era", check_era, rt, y, facts.report_kind if facts is not None else None)
     else:
         notes.append(messages["era.no_year"])
     findings += timed("residue", check_residue, rt)

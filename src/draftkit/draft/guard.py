@@ -59,19 +59,24 @@ def era_allowed(era: EraContext) -> list[str]:
     return [era.guiding_line, era.thought, era.congress, *era.campaigns, *era.anniversaries, str(era.year)]
 
 
-def _findings(text: str, facts: Facts, year: int | None, allowed: Iterable[Any]) -> list[Any]:
+def _findings(text: str, facts: Facts, year: int | None, allowed: Iterable[Any], heading: str = "") -> list[Any]:
+    from draftkit.checks.document import ReportText
     from draftkit.checks.era import check_era
     from draftkit.checks.fidelity import unsupported_facts
 
     found = [f for f in unsupported_facts(text, facts, allowed_extra=list(allowed)) if f.severity in ("P0", "P1")]
     if year is not None:
-        found += [f for f in check_era(text, year) if f.severity in ("P0", "P1")]
+        rt = ReportText.from_text(text, detect=False)
+        if heading:  # the section's heading tells the era check what part of the report this is
+            for p in rt.paragraphs:
+                p.section, p.path = heading, [heading]
+        found += [f for f in check_era(rt, year, facts.report_kind) if f.severity in ("P0", "P1")]
     return found
 
 
-def audit_text(text: str, facts: Facts, era: EraContext) -> list[Any]:
+def audit_text(text: str, facts: Facts, era: EraContext, heading: str = "") -> list[Any]:
     """P0/P1 findings in template text judged against the facts and the era wording only."""
-    return _findings(text, facts, era.year, era_allowed(era))
+    return _findings(text, facts, era.year, era_allowed(era), heading)
 
 
 def _paragraph_texts(text: str) -> list[str]:
@@ -99,7 +104,7 @@ def guard_section(text: str, skeleton: str, facts: Facts, era: EraContext, *,
 
     paragraphs = _paragraph_texts(text)
     allowed = [skeleton, *era_allowed(era), *extra_allowed]
-    findings = _findings("\n".join(paragraphs), facts, era.year, allowed)
+    findings = _findings("\n".join(paragraphs), facts, era.year, allowed, heading)
     by_para: dict[int, list[Any]] = {}
     for f in findings:
         if f.paragraph is not None:

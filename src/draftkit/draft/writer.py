@@ -213,7 +213,7 @@ def _write(plan: ReportPlan, sp: SectionPlan, facts: Facts, skeleton: str, exemp
             pieces.append(piece)
             emit("token", sp.id, piece)
         text = "".join(pieces)
-        for f in audit_text(text, facts, plan.era):  # a template bug, never expected
+        for f in audit_text(text, facts, plan.era, sp.heading):  # a template bug, never expected
             warnings.append(f"模板稿核对：{f.message}")
     elif health is not None and health.down():
         text = skeleton

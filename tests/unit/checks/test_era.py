@@ -121,3 +121,25 @@ def test_robust_on_empty_and_large():
     assert len(big.encode("utf-8")) > 10_000_000
     found = check_era(big, 2024)
     assert [f.rule for f in found] == ["era.stale_guiding"]
+
+
+PLANS_LEFT_OVER = """青禾市第一高级中学2021年党建工作总结
+一、基本情况
+学校党委现有党员126名。按照2021年工作要点，学校扎实开展各项工作。
+二、2021年工作打算
+2021年，学校党委将重点做好以下工作：一是深入学习党史。
+2021年，学校党委在党史学习教育中取得了成效。
+三、2022年党建工作思路
+2022年，学校党委将继续深化品牌建设。"""
+
+
+def test_plans_put_in_the_report_year_are_found():
+    found = [f for f in check_era(PLANS_LEFT_OVER, 2021) if f.rule == "era.plan_year"]
+    assert [(f.paragraph, f.text, f.severity) for f in found] == [(3, "2021年工作打算", "P1"), (4, "2021年，", "P1")]
+    assert "应是2022年的打算" in found[0].message and found[0].suggestion == "改为“2022年”或“新的一年”"
+    # the body's "按照2021年工作要点", a past-tense sentence and the 2022 plans are not findings
+
+
+def test_half_year_plans_may_name_the_same_year():
+    assert [f for f in check_era(PLANS_LEFT_OVER, 2021, "half_year_summary") if f.rule == "era.plan_year"] == []
+    assert [f for f in check_era(PLANS_LEFT_OVER, 2020) if f.rule == "era.plan_year"] == []

@@ -246,3 +246,21 @@ def test_model_prompt_shows_exemplars_without_convert_errors(facts):
     assert "党员坚持原则，以身作则，在此基础上积极服务师生，查找不足。" in prompt
     assert "效劳" not in prompt and "那么" not in prompt
     assert ex.text == source  # the exemplar itself (shown in the UI) keeps the source's words
+
+
+class PlansInTheReportYear(SkeletonEcho):
+    """A model that dates the plans section in the report's own year (seen with a 0.5B model)."""
+
+    def generate(self, prompt: str, **kw) -> Iterator[str]:
+        text = "".join(super().generate(prompt, **kw))
+        yield text.replace("新的一年，", "2024年，")
+
+
+def test_guard_rejects_plans_dated_in_the_report_year(facts):
+    report = draft_report(facts, backend=PlansInTheReportYear())
+    plans = next(s for s in report.sections if s.kind == "plans")
+    assert plans.skeleton.startswith("新的一年，")
+    assert plans.text == plans.skeleton  # the model's version fell back to the template's
+    assert any("应是2025年的打算" in w for w in plans.warnings), plans.warnings
+    others = [s for s in report.sections if s.kind != "plans" and s.skeleton]
+    assert others and all(not s.warnings for s in others)
