@@ -153,6 +153,13 @@ def test_check_an_uploaded_report(page, app_server, repo_root) -> None:
     findings = page.locator("#check-findings")
     expect(findings).to_contain_text("时代用语")
     expect(findings).to_contain_text("二十大")
+    # each finding links to its paragraph in the marked-up text below the list
+    link = findings.locator("a.dk-jump").last
+    target = page.locator("#" + link.get_attribute("href").lstrip("#"))
+    expect(target.locator("mark")).not_to_have_count(0)
+    expect(target).not_to_be_in_viewport()
+    link.click()
+    expect(target).to_be_in_viewport()
 
 
 def test_corpus_tab_adds_and_removes_a_document(page, app_server, repo_root, tmp_path) -> None:

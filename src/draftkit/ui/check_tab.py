@@ -27,10 +27,21 @@ def summary_md(result) -> str:
     return "\n\n".join(lines)
 
 
-def findings_html(result) -> str:
+#: The marked-up text under the findings stops after this many characters (a 10 MB paste stays usable).
+DOC_VIEW_MAX_CHARS = 200_000
+
+
+def _anchor(f) -> str:
+    return f"dk-chk-{'r' if f.raw else 'p'}-{f.paragraph}"
+
+
+def findings_html(result, rt=None) -> str:
+    """Findings grouped by section; with the checked text ``rt``, each "第N段" links to its paragraph in
+    a marked-up copy of the text below the list (findings on the uncleaned file to a copy of that)."""
     findings = sorted(result.findings, key=lambda f: f.sort_key())
     if not findings:
         return "<div class='dk-card'>✔ 没有发现问题。</div>"
+    shown = _shown_paragraphs(rt)
     groups: dict[str, list] = {}
     for f in findings:
         groups.setdefault(f.section or "（全文）", []).append(f)
@@ -38,7 +49,11 @@ def findings_html(result) -> str:
     for section, items in groups.items():
         out.append(f"<h4>{render.esc(section)}</h4>")
         for f in items:
-            where = f" · 第{f.paragraph + 1}段" if f.paragraph is not None else ""
+            where = ""
+            if f.paragraph is not None:
+                label = f"{'原文' if f.raw else ''}第{f.paragraph + 1}段"
+                linked = (f.raw, f.paragraph) in shown
+                where = f" · <a href='#{_anchor(f)}' class='dk-jump'>{label}</a>" if linked else f" · {label}"
             quote = f"<div class='dk-text'>“<mark>{render.esc(render.short(f.text, 120))}</mark>”</div>" if f.text else ""
             extra = f"<div class='dk-meta'>建议：{render.esc(f.suggestion)}</div>" if f.suggestion else ""
             if f.source is not None:
@@ -49,7 +64,58 @@ def findings_html(result) -> str:
             out.append(f"<div class='dk-card'><span class='dk-sev-{f.severity}'>[{f.severity} "
                        f"{SEVERITY_LABELS.get(f.severity, '')}]</span> {CHECK_LABELS.get(f.check, f.check)}{where}"
                        f"{quote}<div class='dk-text'>{render.esc(f.message)}</div>{extra}</div>")
+    if rt is not None:
+        out.append(_doc_view(rt.paragraphs, [f for f in findings if not f.raw], "p", "全文（标出问题的位置）"))
+        raw = [f for f in findings if f.raw]
+        if raw and rt.raw_paragraphs is not None:
+            out.append(_doc_view(rt.raw_paragraphs, raw, "r", "原文（清理网页残留之前，标出残留的位置）"))
     return "\n".join(out)
+
+
+def _shown_paragraphs(rt) -> set[tuple[bool, int]]:
+    """(raw, index) of the paragraphs the marked-up views will show."""
+    if rt is None:
+        return set()
+    out: set[tuple[bool, int]] = set()
+    for raw, paras in ((False, rt.paragraphs), (True, rt.raw_paragraphs or [])):
+        total = 0
+        for p in paras:
+            if total > DOC_VIEW_MAX_CHARS:
+                break
+            out.add((raw, p.index))
+            total += len(p.text)
+    return out
+
+
+def _doc_view(paragraphs, findings, kind: str, title: str) -> str:
+    spans: dict[int, list] = {}
+    for f in findings:
+        if f.paragraph is not None and f.span[1] > f.span[0]:
+            spans.setdefault(f.paragraph, []).append(f)
+    rows = []
+    total = 0
+    for p in paragraphs:
+        if total > DOC_VIEW_MAX_CHARS:
+            rows.append(f"<p class='dk-empty'>全文过长，以下 {len(paragraphs) - len(rows)} 段未显示。</p>")
+            break
+        total += len(p.text)
+        rows.append(f"<p id='dk-chk-{kind}-{p.index}' class='dk-para'><span class='dk-pno'>{p.index + 1}</span>"
+                    f"{_marked(p.text, spans.get(p.index, []))}</p>")
+    return f"<details class='dk-doc' open><summary>{render.esc(title)}</summary>{''.join(rows)}</details>"
+
+
+def _marked(text: str, findings) -> str:
+    """``text`` escaped, each finding's span in a <mark> whose tooltip is the finding's message."""
+    out, pos = [], 0
+    for f in sorted(findings, key=lambda f: (f.span[0], -f.span[1])):
+        s, e = max(f.span[0], pos), min(f.span[1], len(text))
+        if e <= s:
+            continue
+        out.append(render.esc(text[pos:s]))
+        out.append(f"<mark class='dk-mark-{f.severity}' title='{render.esc(f.message)}'>{render.esc(text[s:e])}</mark>")
+        pos = e
+    out.append(render.esc(text[pos:]))
+    return "".join(out)
 
 
 def build_check_tab(ctx: AppContext, client_id: gr.BrowserState, draft_id: gr.BrowserState) -> None:
@@ -74,19 +140,20 @@ def build_check_tab(ctx: AppContext, client_id: gr.BrowserState, draft_id: gr.Br
         return load_facts(Path(path)) if path else None
 
     def check_file(path, facts_path, y, use_index):
-        from draftkit.checks import check_file as run
+        from draftkit.checks import ReportText, run_checks
 
         if not path:
             return "请先上传文件。", ""
         try:
-            result = run(Path(path), facts=_facts(facts_path), year=parse_year(y),
-                         index=ctx.index_for_drafting()[0] if use_index else None)
+            rt = ReportText.from_file(Path(path))
+            result = run_checks(rt, facts=_facts(facts_path), year=parse_year(y),
+                                index=ctx.index_for_drafting()[0] if use_index else None)
         except ValueError as exc:  # CheckInputError / FactsError name the file and the problem
             return f"✖ {render.esc(exc)}", ""
-        return summary_md(result), findings_html(result)
+        return summary_md(result), findings_html(result, rt)
 
     def check_draft(request: gr.Request, client, did, facts_path, y, use_index):
-        from draftkit.checks import check_report
+        from draftkit.checks import ReportText, run_checks
 
         owner = ctx.owner(request, client)
         if not did or not ctx.store.exists(did, owner):
@@ -96,11 +163,12 @@ def build_check_tab(ctx: AppContext, client_id: gr.BrowserState, draft_id: gr.Br
             return "当前草稿还没有正文：请先在“起草”页生成。", ""
         try:
             facts = _facts(facts_path) or stored.facts
-            result = check_report(stored.report, facts=facts, year=parse_year(y),
-                                  index=ctx.index_for_drafting()[0] if use_index else None)
+            rt = ReportText.from_report(stored.report)
+            result = run_checks(rt, facts=facts, year=parse_year(y),
+                                index=ctx.index_for_drafting()[0] if use_index else None)
         except ValueError as exc:
             return f"✖ {render.esc(exc)}", ""
-        return summary_md(result), findings_html(result)
+        return summary_md(result), findings_html(result, rt)
 
     run_file.click(check_file, inputs=[upload, facts_file, year, reuse], outputs=[summary, findings],
                    concurrency_limit=2, concurrency_id="check")

@@ -49,6 +49,12 @@ CSS = """
 .dk-hidden {display: none !important;}
 .dk-signature {text-align: right; line-height: 1.8; padding-right: 1em;}
 .dk-pending {background: #fff1b8;}
+.dk-doc {margin-top: 12px; border-top: 1px solid #eee; padding-top: 6px;}
+.dk-doc summary {cursor: pointer; color: #444; font-weight: 600; margin-bottom: 6px;}
+.dk-para {line-height: 1.8; margin: 0 0 6px 0; scroll-margin-top: 80px; white-space: pre-wrap;}
+.dk-para:target {background: #fffbe6; outline: 2px solid #ffd666;}
+.dk-pno {display: inline-block; min-width: 2.2em; color: #aaa; font-size: 0.8em;}
+.dk-mark-P0 {background: #ffccc7;} .dk-mark-P1 {background: #ffe58f;} .dk-mark-P2 {background: #f0f0f0;}
 """
 
 

@@ -174,3 +174,37 @@ def test_parse_year() -> None:
     assert parse_year("") is None and parse_year(None) is None
     with pytest.raises(ValueError, match="四位数字"):
         parse_year("二〇一九")
+
+
+def test_check_findings_link_to_their_paragraph_in_a_marked_up_copy(seed_paths: dict[str, Path]) -> None:
+    import re
+
+    from draftkit.checks import ReportText, run_checks
+    from draftkit.ui.check_tab import findings_html
+
+    rt = ReportText.from_file(seed_paths["002"])  # furniture (raw findings) and convert errors
+    result = run_checks(rt, year=2023)
+    html = findings_html(result, rt)
+    links = set(re.findall(r"href='#(dk-chk-[pr]-\d+)'", html))
+    ids = set(re.findall(r"id='(dk-chk-[pr]-\d+)'", html))
+    assert links and links <= ids  # every link has its target
+    assert any(a.startswith("dk-chk-r-") for a in links) and any(a.startswith("dk-chk-p-") for a in links)
+    assert "原文第" in html and "效劳</mark>" in html
+    marks = re.findall(r"<mark class='dk-mark-P[012]' title='[^']*'>([^<]*)</mark>", html)
+    assert "效劳" in marks and any("收藏" in m for m in marks)
+    assert "<script" not in html.lower()
+    # without the text (the CLI's view) the list stays as it was: no links, no copy of the text
+    plain = findings_html(result)
+    assert "href=" not in plain and "dk-doc" not in plain
+
+
+def test_check_view_of_a_huge_text_is_capped() -> None:
+    from draftkit.checks import ReportText, run_checks
+    from draftkit.ui.check_tab import DOC_VIEW_MAX_CHARS, findings_html
+
+    para = "学校党支部坚持每月开展主题党日活动，组织党员集中学习，共有X名党员参加。"
+    rt = ReportText.from_text("\n".join(f"{i}{para}" for i in range(20_000)), detect=False)
+    result = run_checks(rt, year=2024)
+    html = findings_html(result, rt)
+    assert "以下" in html and "段未显示" in html
+    assert len(html) < 40 * DOC_VIEW_MAX_CHARS
