@@ -18,6 +18,7 @@ adapter both fit).
 
 from __future__ import annotations
 
+import inspect
 import logging
 import re
 import threading
@@ -136,7 +137,9 @@ _HEADING_START = re.compile(r"^\s*(?:[一二三四五六七八九十]+、|[（(]
 #: writes the exemplars' or the rules' label next: everything from there is dropped. The must-keep label
 #: often opens an answer that then gives the content itself, so only the label goes. (Passing the labels
 #: as stop strings made llama.cpp's server stream nothing at all: cut after the fact instead.)
-PROMPT_LABELS = ("【参考范文】", "【写作要求】")
+#: Labels of prompts/sections/_prompt.j2: a model that echoes one has finished its answer (at most 4: the
+#: writer passes them as OpenAI ``stop`` strings).
+PROMPT_LABELS = ("【参考范文】", "【写作要求】", "请直接输出")
 KEEP_LABEL = "【必保内容】"
 
 
@@ -164,6 +167,17 @@ def clean_model_output(raw: str, section: SectionPlan) -> str:
 
 # ---------------------------------------------------------------------------------------------
 # One section
+
+
+def _stop_kwargs(backend: Any) -> dict[str, Any]:
+    """``stop=PROMPT_LABELS`` for backends whose ``generate`` takes it (the model backends do): a small
+    model that echoes the prompt after its answer then stops there instead of running to the token
+    limit. Backends with the minimal protocol get nothing extra."""
+    try:
+        params = inspect.signature(backend.generate).parameters
+    except (TypeError, ValueError):
+        return {}
+    return {"stop": list(PROMPT_LABELS)} if "stop" in params else {}
 
 
 def _marker_warning(skeleton: str) -> list[str]:
@@ -223,7 +237,8 @@ def _write(plan: ReportPlan, sp: SectionPlan, facts: Facts, skeleton: str, exemp
         pieces = []
         raw: str | None = None
         try:
-            for piece in backend.generate(prompt, stream=True, system=system, max_tokens=settings.llm_max_tokens):
+            for piece in backend.generate(prompt, stream=True, system=system, max_tokens=settings.llm_max_tokens,
+                                          **_stop_kwargs(backend)):
                 pieces.append(piece)
                 emit("token", sp.id, piece)
             raw = "".join(pieces)

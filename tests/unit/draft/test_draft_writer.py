@@ -246,6 +246,9 @@ def test_model_prompt_shows_exemplars_without_convert_errors(facts):
     assert "党员坚持原则，以身作则，在此基础上积极服务师生，查找不足。" in prompt
     assert "效劳" not in prompt and "那么" not in prompt
     assert ex.text == source  # the exemplar itself (shown in the UI) keeps the source's words
+    from draftkit.draft.writer import PROMPT_LABELS
+
+    assert all(label in prompt for label in PROMPT_LABELS)  # the writer's stop strings match the template
 
 
 class PlansInTheReportYear(SkeletonEcho):
@@ -264,3 +267,35 @@ def test_guard_rejects_plans_dated_in_the_report_year(facts):
     assert any("应是2025年的打算" in w for w in plans.warnings), plans.warnings
     others = [s for s in report.sections if s.kind != "plans" and s.skeleton]
     assert others and all(not s.warnings for s in others)
+
+
+class EchoesThePrompt:
+    """A model like the 0.5B one: the must-keep content, then the rest of the prompt echoed, unless a
+    stop string ends the answer first (as llama.cpp and OpenAI-compatible servers do)."""
+
+    name = "echoing"
+
+    def __init__(self) -> None:
+        self.stops: list[list[str] | None] = []
+
+    def generate(self, prompt: str, *, stream: bool = True, system: str | None = None,
+                 max_tokens: int | None = None, stop: list[str] | None = None) -> Iterator[str]:
+        self.stops.append(stop)
+        keep = prompt.split("【必保内容】", 1)[1]
+        answer = keep  # skeleton, then 【参考范文】… and 请直接输出… echoed
+        for s in stop or []:
+            cut = answer.find(s)
+            if cut >= 0:
+                answer = answer[:cut]
+        yield answer
+
+
+def test_writer_passes_stop_strings_to_backends_that_take_them(facts):
+    from draftkit.draft.writer import PROMPT_LABELS
+
+    model = EchoesThePrompt()
+    report = draft_report(facts, backend=model)
+    assert model.stops and all(s == list(PROMPT_LABELS) for s in model.stops)
+    assert len(PROMPT_LABELS) <= 4  # OpenAI's limit for stop strings
+    template = draft_report(facts, backend="template")
+    assert [s.text for s in report.sections] == [s.text for s in template.sections]
