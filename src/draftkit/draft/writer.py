@@ -133,12 +133,13 @@ _PREAMBLE = re.compile(r"^(?:好的|以下|下面|改写|本节).{0,24}[：:]\s*
 _HEADING_START = re.compile(r"^\s*(?:[一二三四五六七八九十]+、|[（(][一二三四五六七八九十]+[）)]|\d{1,2}[.．、](?!\d))")
 
 
-#: The section prompt's own block labels (prompts/sections/*.j2). A small model that echoes its prompt
-#: writes the exemplars' or the rules' label next: everything from there is dropped. The must-keep label
-#: often opens an answer that then gives the content itself, so only the label goes. (Passing the labels
-#: as stop strings made llama.cpp's server stream nothing at all: cut after the fact instead.)
-#: Labels of prompts/sections/_prompt.j2: a model that echoes one has finished its answer (at most 4: the
-#: writer passes them as OpenAI ``stop`` strings).
+#: The section prompt's own labels (prompts/sections/_prompt.j2). A small model that echoes its prompt
+#: writes the exemplars' or the rules' label, or the closing instruction, next: the writer passes them as
+#: ``stop`` strings (at most 4, OpenAI's limit) to backends that take them, and drops everything from
+#: one on for those that do not. The must-keep label often opens an answer that then gives the content
+#: itself, so only the label goes. (An earlier note blamed stop strings for llama.cpp's server streaming
+#: nothing; re-tested 2026-11-29, the server honours them, and its empty answers under the writer came
+#: without stop strings too: docs/benchmarks.md, "LLM backends".)
 PROMPT_LABELS = ("【参考范文】", "【写作要求】", "请直接输出")
 KEEP_LABEL = "【必保内容】"
 

@@ -76,6 +76,15 @@ def _heading_start_ok(text: str, pos: int, heading_ends: set[int]) -> tuple[bool
     return False, False
 
 
+def _unglue(level: int, text: str, body_start: int, htext: str, end: int) -> tuple[str, int]:
+    """(heading text, heading end): a top-level heading glued to its first sentence is cut to its
+    standard heading (see ``_glued_heading``); any other heading is returned as it is."""
+    glued = _glued_heading(level, htext)
+    if glued is None:
+        return htext, end
+    return glued, text.index(glued, body_start) + len(glued)
+
+
 def _glued_heading(level: int, htext: str) -> str | None:
     """The heading part of a top-level heading glued to its first sentence, or None.
 
@@ -141,11 +150,7 @@ def find_headings(text: str) -> list[Heading]:
                 # a short numbered line is a heading as a whole ("（一）思想之核：坚持学习修党性。")
                 htext = text[body_start:line_end].strip().rstrip(_TRAILING_PUNCT).strip()
                 if htext and _HAS_WORD_RE.search(htext):
-                    end = line_end
-                    glued = _glued_heading(level, htext)
-                    if glued is not None:
-                        htext = glued
-                        end = text.index(glued, body_start) + len(glued)
+                    htext, end = _unglue(level, text, body_start, htext, line_end)
                     _accept(headings, heading_ends, last, level, n, text[start:body_start].strip(), htext, start, end)
                     covered_until = end
                 continue
@@ -171,10 +176,7 @@ def find_headings(text: str) -> list[Heading]:
             continue
         if end_m is not None and end_m.group("child") and text_end == body_start:
             continue
-        glued = _glued_heading(level, htext)
-        if glued is not None:
-            htext = glued
-            end = text.index(glued, body_start) + len(glued)
+        htext, end = _unglue(level, text, body_start, htext, end)
         _accept(headings, heading_ends, last, level, n, text[start:body_start].strip(), htext, start, end)
         covered_until = end
     return headings

@@ -31,8 +31,8 @@ def summary_md(result) -> str:
 DOC_VIEW_MAX_CHARS = 200_000
 
 
-def _anchor(f) -> str:
-    return f"dk-chk-{'r' if f.raw else 'p'}-{f.paragraph}"
+def _anchor(raw: bool, paragraph: int) -> str:
+    return f"dk-chk-{'r' if raw else 'p'}-{paragraph}"
 
 
 def findings_html(result, rt=None) -> str:
@@ -41,7 +41,13 @@ def findings_html(result, rt=None) -> str:
     findings = sorted(result.findings, key=lambda f: f.sort_key())
     if not findings:
         return "<div class='dk-card'>✔ 没有发现问题。</div>"
-    shown = _shown_paragraphs(rt)
+    views: list[str] = []
+    shown: set[tuple[bool, int]] = set()  # (raw, paragraph index) that a view shows
+    if rt is not None:
+        views.append(_doc_view(rt.paragraphs, [f for f in findings if not f.raw], False, shown))
+        raw = [f for f in findings if f.raw]
+        if raw and rt.raw_paragraphs is not None:
+            views.append(_doc_view(rt.raw_paragraphs, raw, True, shown))
     groups: dict[str, list] = {}
     for f in findings:
         groups.setdefault(f.section or "（全文）", []).append(f)
@@ -53,7 +59,7 @@ def findings_html(result, rt=None) -> str:
             if f.paragraph is not None:
                 label = f"{'原文' if f.raw else ''}第{f.paragraph + 1}段"
                 linked = (f.raw, f.paragraph) in shown
-                where = f" · <a href='#{_anchor(f)}' class='dk-jump'>{label}</a>" if linked else f" · {label}"
+                where = f" · <a href='#{_anchor(f.raw, f.paragraph)}' class='dk-jump'>{label}</a>" if linked else f" · {label}"
             quote = f"<div class='dk-text'>“<mark>{render.esc(render.short(f.text, 120))}</mark>”</div>" if f.text else ""
             extra = f"<div class='dk-meta'>建议：{render.esc(f.suggestion)}</div>" if f.suggestion else ""
             if f.source is not None:
@@ -64,30 +70,14 @@ def findings_html(result, rt=None) -> str:
             out.append(f"<div class='dk-card'><span class='dk-sev-{f.severity}'>[{f.severity} "
                        f"{SEVERITY_LABELS.get(f.severity, '')}]</span> {CHECK_LABELS.get(f.check, f.check)}{where}"
                        f"{quote}<div class='dk-text'>{render.esc(f.message)}</div>{extra}</div>")
-    if rt is not None:
-        out.append(_doc_view(rt.paragraphs, [f for f in findings if not f.raw], "p", "全文（标出问题的位置）"))
-        raw = [f for f in findings if f.raw]
-        if raw and rt.raw_paragraphs is not None:
-            out.append(_doc_view(rt.raw_paragraphs, raw, "r", "原文（清理网页残留之前，标出残留的位置）"))
-    return "\n".join(out)
+    return "\n".join(out + views)
 
 
-def _shown_paragraphs(rt) -> set[tuple[bool, int]]:
-    """(raw, index) of the paragraphs the marked-up views will show."""
-    if rt is None:
-        return set()
-    out: set[tuple[bool, int]] = set()
-    for raw, paras in ((False, rt.paragraphs), (True, rt.raw_paragraphs or [])):
-        total = 0
-        for p in paras:
-            if total > DOC_VIEW_MAX_CHARS:
-                break
-            out.add((raw, p.index))
-            total += len(p.text)
-    return out
+_VIEW_TITLES = {False: "全文（标出问题的位置）", True: "原文（清理网页残留之前，标出残留的位置）"}
 
 
-def _doc_view(paragraphs, findings, kind: str, title: str) -> str:
+def _doc_view(paragraphs, findings, raw: bool, shown: set[tuple[bool, int]]) -> str:
+    """The paragraphs with the findings' spans marked, up to DOC_VIEW_MAX_CHARS; adds what it shows to ``shown``."""
     spans: dict[int, list] = {}
     for f in findings:
         if f.paragraph is not None and f.span[1] > f.span[0]:
@@ -99,9 +89,10 @@ def _doc_view(paragraphs, findings, kind: str, title: str) -> str:
             rows.append(f"<p class='dk-empty'>全文过长，以下 {len(paragraphs) - len(rows)} 段未显示。</p>")
             break
         total += len(p.text)
-        rows.append(f"<p id='dk-chk-{kind}-{p.index}' class='dk-para'><span class='dk-pno'>{p.index + 1}</span>"
+        shown.add((raw, p.index))
+        rows.append(f"<p id='{_anchor(raw, p.index)}' class='dk-para'><span class='dk-pno'>{p.index + 1}</span>"
                     f"{_marked(p.text, spans.get(p.index, []))}</p>")
-    return f"<details class='dk-doc' open><summary>{render.esc(title)}</summary>{''.join(rows)}</details>"
+    return f"<details class='dk-doc' open><summary>{render.esc(_VIEW_TITLES[raw])}</summary>{''.join(rows)}</details>"
 
 
 def _marked(text: str, findings) -> str:
