@@ -26,7 +26,7 @@ from pathlib import Path
 
 from draftkit.config import Settings
 from draftkit.draft.llm import LlamaCppBackend, OpenAIBackend, clear_llama_cache
-from draftkit.models import MODELS, ModelError, locate_model
+from draftkit.model_store import MODELS, ModelError, locate_model
 
 SYSTEM = "你是学校党组织的文字秘书。只用简体中文，语气庄重平实，不编造任何数字、人名和日期。"
 SHORT = "请用三句话概括学校党支部开展“主题党日”活动的意义。"

@@ -20,7 +20,7 @@ import numpy as np
 
 from draftkit.retrieval import Index
 from draftkit.retrieval.eval import DEFAULT_EVAL_SET, load_eval_set
-from draftkit.retrieval.search import CANDIDATES_MIN, convex, normalize_for_overlap, rrf
+from draftkit.retrieval.ranking import CANDIDATES_MIN, convex, normalize_for_overlap, rrf
 
 GRID = ([("convex", (a,)) for a in (0.5, 0.6, 0.7, 0.8, 0.9)]
         + [("rrf", (k, w)) for k in (5, 10, 20, 60) for w in (0.5, 0.6, 0.7)])

@@ -39,7 +39,7 @@ class Settings(BaseSettings):
     embed_batch_size: int = 32
     embed_threads: int = 0  # 0: leave torch's default
     embed_dtype: Literal["auto", "float32", "bfloat16"] = "auto"  # auto: bfloat16 where the CPU has bf16 units
-    fusion: Literal["convex", "rrf"] = "convex"  # how hybrid search merges dense and lexical (search.py)
+    fusion: Literal["convex", "rrf"] = "convex"  # how hybrid search merges dense and lexical (ranking.py)
     dense_weight: float = Field(default=0.8, ge=0.0, le=1.0)  # convex fusion: the dense side's weight
 
     backend: str = "template"  # template | openai | llamacpp

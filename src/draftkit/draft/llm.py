@@ -429,7 +429,7 @@ class LlamaCppBackend:
     def model_path(self) -> Path:
         """The GGUF file this backend runs (resolved from a name or a path; BackendError if missing)."""
         if self._path is None:
-            from draftkit.models import ModelError, locate_model
+            from draftkit.model_store import ModelError, locate_model
 
             try:
                 self._path = locate_model(self._model, self.settings)

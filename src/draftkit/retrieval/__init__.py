@@ -24,7 +24,7 @@ from draftkit.retrieval.manifest import (
     IndexMissing,
     IndexUnavailable,
 )
-from draftkit.retrieval.search import MODES, Hit
+from draftkit.retrieval.ranking import MODES, Hit
 
 __all__ = [
     "MODES",

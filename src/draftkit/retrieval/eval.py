@@ -17,7 +17,7 @@ import yaml
 from pydantic import BaseModel, Field, ValidationError, field_validator
 
 from draftkit.config import REPO_ROOT
-from draftkit.retrieval.search import FUSIONS, MODES, Hit, normalize_for_overlap
+from draftkit.retrieval.ranking import FUSIONS, MODES, Hit, normalize_for_overlap
 
 DEFAULT_EVAL_SET = REPO_ROOT / "benchmarks" / "retrieval_eval.yaml"
 DEFAULT_KS = (1, 5, 10)

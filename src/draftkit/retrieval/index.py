@@ -67,7 +67,7 @@ from draftkit.retrieval.manifest import (
     Manifest,
     read_manifest,
 )
-from draftkit.retrieval.search import (
+from draftkit.retrieval.ranking import (
     FUSIONS,
     MODES,
     PASSAGE_MIN_OVERLAP,
@@ -856,7 +856,7 @@ class Index:
         ``kinds``: section kinds (``SECTION_KINDS``); ``years``: any collection of ints (``range(2019, 2025)``);
         ``units``: unit names, matched as substrings; ``exclude_docs``: doc ids or paths;
         ``mode``: hybrid | dense | lexical; ``mmr``: 0–1, novelty weight that spreads hits over documents;
-        ``fusion``: convex | rrf for hybrid mode (default ``Settings.fusion``; see search.py).
+        ``fusion``: convex | rrf for hybrid mode (default ``Settings.fusion``; see ranking.py).
         """
         if mode not in MODES:
             raise ValueError(f"mode must be one of {', '.join(MODES)}, not {mode!r}")

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from draftkit.config import Settings
-from draftkit.drafts import DraftStore
+from draftkit.store.drafts import DraftStore
 
 if TYPE_CHECKING:
     from draftkit.retrieval import Index

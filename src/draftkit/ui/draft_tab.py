@@ -1,7 +1,7 @@
 """The 起草 tab: facts form → generate (streaming, section by section) → edit → regenerate → export.
 
 Callbacks only translate between components and library calls (draftkit.facts, draftkit.draft,
-draftkit.drafts, draftkit.export). Every edit is saved at once in the drafts store; the browser
+draftkit.store.drafts, draftkit.export). Every edit is saved at once in the drafts store; the browser
 keeps the open draft's id (BrowserState), so a refresh or a server restart reopens it.
 """
 
@@ -17,7 +17,7 @@ from typing import Any
 import gradio as gr
 
 from draftkit.draft.models import Report, SectionDraft
-from draftkit.drafts import DraftNotFound
+from draftkit.store.drafts import DraftNotFound
 from draftkit.facts import Facts
 from draftkit.ui import render
 from draftkit.ui.context import AppContext

@@ -166,7 +166,7 @@ def signature_html(unit: str | None, date_text: str) -> str:
 
 
 def diff_html(lines: Iterable[Any]) -> str:
-    """Lines of ``draftkit.drafts.text_diff`` as HTML: added green, removed struck through."""
+    """Lines of ``draftkit.store.drafts.text_diff`` as HTML: added green, removed struck through."""
     lines = list(lines)
     if not lines:
         return "<div class='dk-empty'>两个版本内容相同。</div>"

@@ -24,7 +24,7 @@ import httpx
 import pytest
 
 from draftkit.config import Settings
-from draftkit.models import ModelError, locate_model
+from draftkit.model_store import ModelError, locate_model
 
 MODEL_NAME = "qwen2.5-0.5b"
 

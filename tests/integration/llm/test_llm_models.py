@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 
 from draftkit.cli import app
 from draftkit.config import Settings
-from draftkit.models import MODELS, ModelError, ModelSpec, install_model, list_models, locate_model
+from draftkit.model_store import MODELS, ModelError, ModelSpec, install_model, list_models, locate_model
 
 PREFIX = "draftkit-test-blob-part"
 VERSION = "1.0.0"

@@ -14,7 +14,7 @@ import pytest
 
 from draftkit.retrieval import Index
 from draftkit.retrieval.eval import evaluate, load_eval_set
-from draftkit.retrieval.search import normalize_for_overlap
+from draftkit.retrieval.ranking import normalize_for_overlap
 
 
 @pytest.fixture(scope="module")

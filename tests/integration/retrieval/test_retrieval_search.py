@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from draftkit.retrieval import Hit, Index
-from draftkit.retrieval.search import normalize_for_overlap
+from draftkit.retrieval.ranking import normalize_for_overlap
 
 
 def rank_of(hits: list[Hit], file_prefix: str, phrase: str) -> int | None:

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from draftkit.retrieval.eval import EvalSetError, load_eval_set
-from draftkit.retrieval.search import (
+from draftkit.retrieval.ranking import (
     RRF_K,
     candidate_count,
     convex,

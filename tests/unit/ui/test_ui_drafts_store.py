@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from draftkit.draft.models import Report, SectionDraft, Signature
-from draftkit.drafts import DraftNotFound, DraftStore, text_diff
+from draftkit.store.drafts import DraftNotFound, DraftStore, text_diff
 from draftkit.facts import load_facts
 
 

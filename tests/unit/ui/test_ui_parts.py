@@ -10,7 +10,7 @@ import pytest
 
 from draftkit.config import Settings
 from draftkit.draft.models import Exemplar
-from draftkit.drafts import text_diff
+from draftkit.store.drafts import text_diff
 from draftkit.facts import FactsError, load_facts
 from draftkit.ui import render
 from draftkit.ui.app import parse_auth

@@ -1,0 +1,1 @@
+"""Where drafts, their versions and their owners are kept (SQLite by default)."""
