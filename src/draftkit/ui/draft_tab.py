@@ -17,8 +17,8 @@ from typing import Any
 import gradio as gr
 
 from draftkit.draft.models import Report, SectionDraft
-from draftkit.store.drafts import DraftNotFound
 from draftkit.facts import Facts
+from draftkit.store.drafts import DraftNotFound
 from draftkit.ui import render
 from draftkit.ui.context import AppContext
 from draftkit.ui.facts_form import FactsForm, build_facts_form

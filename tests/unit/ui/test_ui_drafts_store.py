@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from draftkit.draft.models import Report, SectionDraft, Signature
-from draftkit.store.drafts import DraftNotFound, DraftStore, text_diff
 from draftkit.facts import load_facts
+from draftkit.store.drafts import DraftNotFound, DraftStore, text_diff
 
 
 def _report(unit: str = "青禾市第三实验小学", year: int = 2024) -> Report:

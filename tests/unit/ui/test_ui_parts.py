@@ -10,8 +10,8 @@ import pytest
 
 from draftkit.config import Settings
 from draftkit.draft.models import Exemplar
-from draftkit.store.drafts import text_diff
 from draftkit.facts import FactsError, load_facts
+from draftkit.store.drafts import text_diff
 from draftkit.ui import render
 from draftkit.ui.app import parse_auth
 from draftkit.ui.context import AppContext
