@@ -58,7 +58,7 @@ smoke_test() {
   "$PYTHON" - "$MODEL" <<'PY'
 import sys
 from draftkit.config import Settings
-from draftkit.draft.llm import LlamaCppBackend
+from draftkit.draft.backends.llamacpp import LlamaCppBackend
 backend = LlamaCppBackend(Settings(llm_timeout=120), sys.argv[1])
 text = "".join(backend.generate("用一句话介绍党支部的主要职责。", max_tokens=8))
 assert text.strip(), "the model produced no text"

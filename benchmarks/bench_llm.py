@@ -25,7 +25,8 @@ import time
 from pathlib import Path
 
 from draftkit.config import Settings
-from draftkit.draft.llm import LlamaCppBackend, OpenAIBackend, clear_llama_cache
+from draftkit.draft.backends.llamacpp import LlamaCppBackend, clear_llama_cache
+from draftkit.draft.backends.openai import OpenAIBackend
 from draftkit.model_store import MODELS, ModelError, locate_model
 
 SYSTEM = "你是学校党组织的文字秘书。只用简体中文，语气庄重平实，不编造任何数字、人名和日期。"

@@ -18,7 +18,6 @@ adapter both fit).
 
 from __future__ import annotations
 
-import inspect
 import logging
 import re
 import threading
@@ -28,8 +27,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from draftkit.config import Settings, get_settings
-from draftkit.draft.backend_base import Backend, BackendError
-from draftkit.draft.backends import get_backend, uses_skeleton
+from draftkit.draft.backends import Backend, BackendError, get_backend
 from draftkit.draft.guard import audit_text, guard_section
 from draftkit.draft.models import Exemplar, Report, SectionDraft, Signature
 from draftkit.draft.plan import MARKER_RE, ReportPlan, SectionPlan, plan_report
@@ -135,11 +133,9 @@ _HEADING_START = re.compile(r"^\s*(?:[一二三四五六七八九十]+、|[（(]
 
 #: The section prompt's own labels (prompts/sections/_prompt.j2). A small model that echoes its prompt
 #: writes the exemplars' or the rules' label, or the closing instruction, next: the writer passes them as
-#: ``stop`` strings (at most 4, OpenAI's limit) to backends that take them, and drops everything from
-#: one on for those that do not. The must-keep label often opens an answer that then gives the content
-#: itself, so only the label goes. (An earlier note blamed stop strings for llama.cpp's server streaming
-#: nothing; re-tested 2026-11-29, the server honours them, and its empty answers under the writer came
-#: without stop strings too: docs/benchmarks.md, "LLM backends".)
+#: ``stop`` strings (at most 4, OpenAI's limit) to backends that declare ``supports_stop``, and drops
+#: everything from one on for those that do not. The must-keep label often opens an answer that then
+#: gives the content itself, so only the label goes.
 PROMPT_LABELS = ("【参考范文】", "【写作要求】", "请直接输出")
 KEEP_LABEL = "【必保内容】"
 
@@ -168,17 +164,6 @@ def clean_model_output(raw: str, section: SectionPlan) -> str:
 
 # ---------------------------------------------------------------------------------------------
 # One section
-
-
-def _stop_kwargs(backend: Any) -> dict[str, Any]:
-    """``stop=PROMPT_LABELS`` for backends whose ``generate`` takes it (the model backends do): a small
-    model that echoes the prompt after its answer then stops there instead of running to the token
-    limit. Backends with the minimal protocol get nothing extra."""
-    try:
-        params = inspect.signature(backend.generate).parameters
-    except (TypeError, ValueError):
-        return {}
-    return {"stop": list(PROMPT_LABELS)} if "stop" in params else {}
 
 
 def _marker_warning(skeleton: str) -> list[str]:
@@ -214,15 +199,15 @@ class ModelHealth:
 def _write(plan: ReportPlan, sp: SectionPlan, facts: Facts, skeleton: str, exemplars: list[Exemplar],
            backend: Backend, emit: EventFn, settings: Settings, heading: str | None = None,
            level: int | None = None, extra_warnings: list[str] | None = None,
-           health: ModelHealth | None = None) -> SectionDraft:
+           health: ModelHealth | None = None, seed: int = 0) -> SectionDraft:
     """Generate and guard one section; never raises for a backend failure."""
     started = time.perf_counter()
     emit("section_start", sp.id)
     warnings: list[str] = list(extra_warnings or [])
-    name = getattr(backend, "name", type(backend).__name__)
+    name = backend.name or type(backend).__name__
     if not sp.template:
         text = ""
-    elif uses_skeleton(backend):
+    elif backend.uses_skeleton:
         pieces = []
         for piece in backend.generate(skeleton, stream=True):
             pieces.append(piece)
@@ -238,8 +223,9 @@ def _write(plan: ReportPlan, sp: SectionPlan, facts: Facts, skeleton: str, exemp
         pieces = []
         raw: str | None = None
         try:
+            stop = list(PROMPT_LABELS) if backend.supports_stop else None
             for piece in backend.generate(prompt, stream=True, system=system, max_tokens=settings.llm_max_tokens,
-                                          **_stop_kwargs(backend)):
+                                          seed=seed, stop=stop):
                 pieces.append(piece)
                 emit("token", sp.id, piece)
             raw = "".join(pieces)
@@ -295,15 +281,6 @@ def _exemplars_for(index: Any, sp: SectionPlan, facts: Facts, exclude: list[str]
         return []
 
 
-def _workers(backend: Backend) -> int:
-    if uses_skeleton(backend):
-        return 1
-    explicit = getattr(backend, "concurrency", None)
-    if explicit:
-        return max(1, int(explicit))
-    return 1 if getattr(backend, "name", "") == "llamacpp" else 3
-
-
 # ---------------------------------------------------------------------------------------------
 # The report
 
@@ -333,7 +310,7 @@ def draft_report(facts: Facts, index: Any = None, backend: Backend | str | None 
     gaps = [m for sk in skeletons.values() for m in MARKER_RE.findall(sk)]
     if gaps:
         warnings.append(f"有{len(gaps)}处事实待补充：{'、'.join(dict.fromkeys(gaps))}。")
-    name = getattr(backend, "name", type(backend).__name__)
+    name = backend.name or type(backend).__name__
     report = Report(
         title=plan.title, year=plan.year, unit=plan.unit, report_kind=plan.report_kind, backend=name,
         opening=opening, closing=closing, warnings=warnings,
@@ -361,7 +338,7 @@ def draft_report(facts: Facts, index: Any = None, backend: Backend | str | None 
 
     def run(sp: SectionPlan) -> SectionDraft:
         return _write(plan, sp, facts, skeletons[sp.id], exemplars[sp.id], backend, emit, settings,
-                      extra_warnings=section_warnings[sp.id], health=health)
+                      extra_warnings=section_warnings[sp.id], health=health, seed=seed)
 
     def advance(d: SectionDraft) -> None:
         nonlocal done
@@ -372,7 +349,7 @@ def draft_report(facts: Facts, index: Any = None, backend: Backend | str | None 
             except Exception:
                 log.exception("progress callback failed")
 
-    workers = _workers(backend)
+    workers = 1 if backend.uses_skeleton else max(1, backend.concurrency)
     drafts: dict[str, SectionDraft] = {}
     if workers == 1:
         for sp in plan.sections:
@@ -421,7 +398,7 @@ def draft_section(report: Report, section_id: str, facts: Facts, index: Any = No
             warnings.append(f"读取范文库文档列表失败（{type(exc).__name__}: {exc}）。")
     exemplars = _exemplars_for(index, sp, facts, exclude, warnings)
     return _write(plan, sp, facts, skeleton, exemplars, backend, emit, settings, heading=old.heading,
-                  level=old.level, extra_warnings=warnings)
+                  level=old.level, extra_warnings=warnings, seed=seed)
 
 
 def report_to_json_dict(report: Report) -> dict[str, Any]:

@@ -62,7 +62,7 @@ def llm_settings(model_file: Path) -> Settings:
 @pytest.fixture(scope="session")
 def llamacpp_backend(llm_settings: Settings):
     """One LlamaCppBackend for the session, the model loaded once."""
-    from draftkit.draft.llm import LlamaCppBackend
+    from draftkit.draft.backends.llamacpp import LlamaCppBackend
 
     backend = LlamaCppBackend(llm_settings)
     backend.load()

@@ -10,8 +10,9 @@ from pathlib import Path
 import pytest
 
 from draftkit.config import Settings
-from draftkit.draft.backend_base import Backend, BackendError
-from draftkit.draft.llm import LlamaCppBackend, OpenAIBackend
+from draftkit.draft.backends import Backend, BackendError
+from draftkit.draft.backends.llamacpp import LlamaCppBackend
+from draftkit.draft.backends.openai import OpenAIBackend
 
 pytestmark = [pytest.mark.llm, pytest.mark.slow]
 

@@ -139,7 +139,7 @@ def test_cli_install_keeps_the_verified_real_model():
 
 def test_get_backend_resolves_an_installed_model_name(tmp_path):
     from draftkit.draft.backends import get_backend
-    from draftkit.draft.llm import LlamaCppBackend
+    from draftkit.draft.backends.llamacpp import LlamaCppBackend
 
     (tmp_path / "qwen2.5-0.5b.gguf").write_bytes(b"GGUF")
     backend = get_backend("llamacpp", Settings(model_dir=tmp_path), model="qwen2.5-0.5b")

@@ -7,8 +7,8 @@ import time
 import pytest
 
 from draftkit.config import Settings
-from draftkit.draft.backend_base import Backend, BackendError
-from draftkit.draft.llm import OpenAIBackend
+from draftkit.draft.backends import Backend, BackendError
+from draftkit.draft.backends.openai import OpenAIBackend
 
 
 def make(base_url: str, **kw) -> OpenAIBackend:

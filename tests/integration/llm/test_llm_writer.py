@@ -11,8 +11,10 @@ import pytest
 
 from draftkit.checks.fidelity import unsupported_facts
 from draftkit.config import Settings
+from draftkit.draft.backends import Backend
+from draftkit.draft.backends.llamacpp import LlamaCppBackend
+from draftkit.draft.backends.openai import OpenAIBackend
 from draftkit.draft.guard import era_allowed, split_sentences
-from draftkit.draft.llm import LlamaCppBackend, OpenAIBackend
 from draftkit.draft.models import Report
 from draftkit.draft.plan import plan_report
 from draftkit.draft.writer import draft_report, draft_section
@@ -103,13 +105,14 @@ def test_llamacpp_drafts_a_section_streaming_and_the_guard_keeps_only_supported_
 INVENTED = "全年共有58名家长参与志愿服务，满意率达到98%。"
 
 
-class InventingBackend:
+class InventingBackend(Backend):
     """The real model, given a prompt whose must-keep content carries one extra sentence with figures
     the facts do not have (58 parents, 98 %). The small model copies its must-keep content closely,
     so its real output carries the invention; the guard, which knows the true skeleton, must catch it.
     Every piece yielded is the real model's output."""
 
     name = "llamacpp"
+    supports_stop = True
 
     def __init__(self, real: LlamaCppBackend, skeleton: str) -> None:
         self.real, self.skeleton = real, skeleton

@@ -10,8 +10,7 @@ from collections.abc import Iterator
 import pytest
 from draft_samples import COMPLETE
 
-from draftkit.draft.backend_base import Backend, BackendError
-from draftkit.draft.backends import TemplateBackend, get_backend
+from draftkit.draft.backends import Backend, BackendError, TemplateBackend, get_backend
 from draftkit.draft.models import Report
 from draftkit.draft.writer import (
     clean_model_output,
@@ -23,17 +22,19 @@ from draftkit.draft.writer import (
 )
 
 
-class SkeletonEcho:
+class SkeletonEcho(Backend):
     """A stand-in model: answers with the must-keep content of the prompt, plus an optional extra sentence."""
 
     name = "echo"
+    concurrency = 3
 
     def __init__(self, extra: str = "", preamble: str = "") -> None:
         self.extra, self.preamble = extra, preamble
         self.prompts: list[str] = []
 
     def generate(self, prompt: str, *, stream: bool = True, system: str | None = None,
-                 max_tokens: int | None = None) -> Iterator[str]:
+                 max_tokens: int | None = None, seed: int | None = None,
+                 stop: list[str] | None = None) -> Iterator[str]:
         self.prompts.append(prompt)
         keep = prompt.split("【必保内容】", 1)[1]
         keep = re.split(r"\n\n【参考范文】|\n\n请直接输出", keep)[0].strip()
@@ -42,16 +43,18 @@ class SkeletonEcho:
             yield text[i:i + 7]
 
 
-class Failing:
+class Failing(Backend):
     """A model that fails after some text (a cut stream) or before any."""
 
     name = "failing"
+    concurrency = 3
 
     def __init__(self, exc: Exception, after: int = 1) -> None:
         self.exc, self.after = exc, after
 
     def generate(self, prompt: str, *, stream: bool = True, system: str | None = None,
-                 max_tokens: int | None = None) -> Iterator[str]:
+                 max_tokens: int | None = None, seed: int | None = None,
+                 stop: list[str] | None = None) -> Iterator[str]:
         for _ in range(self.after):
             yield "学校党支部"
         raise self.exc
@@ -138,11 +141,12 @@ def test_backend_failure_falls_back_to_skeleton_without_raising(facts, exc, afte
 
 
 def test_a_model_that_is_down_is_not_called_for_every_section(facts):
-    class Down:
+    class Down(Backend):
         name = "down"
+        concurrency = 3
         calls = 0
 
-        def generate(self, prompt, *, stream=True, system=None, max_tokens=None):
+        def generate(self, prompt, *, stream=True, system=None, max_tokens=None, seed=None, stop=None):
             Down.calls += 1
             raise BackendError("无法连接 http://127.0.0.1:9/v1 / connection refused")
             yield ""  # a generator, like the real backends
@@ -269,17 +273,20 @@ def test_guard_rejects_plans_dated_in_the_report_year(facts):
     assert others and all(not s.warnings for s in others)
 
 
-class EchoesThePrompt:
+class EchoesThePrompt(Backend):
     """A model like the 0.5B one: the must-keep content, then the rest of the prompt echoed, unless a
     stop string ends the answer first (as llama.cpp and OpenAI-compatible servers do)."""
 
     name = "echoing"
+    concurrency = 3
+    supports_stop = True
 
     def __init__(self) -> None:
         self.stops: list[list[str] | None] = []
 
     def generate(self, prompt: str, *, stream: bool = True, system: str | None = None,
-                 max_tokens: int | None = None, stop: list[str] | None = None) -> Iterator[str]:
+                 max_tokens: int | None = None, seed: int | None = None,
+                 stop: list[str] | None = None) -> Iterator[str]:
         self.stops.append(stop)
         keep = prompt.split("【必保内容】", 1)[1]
         answer = keep  # skeleton, then 【参考范文】… and 请直接输出… echoed
@@ -299,3 +306,56 @@ def test_writer_passes_stop_strings_to_backends_that_take_them(facts):
     assert len(PROMPT_LABELS) <= 4  # OpenAI's limit for stop strings
     template = draft_report(facts, backend="template")
     assert [s.text for s in report.sections] == [s.text for s in template.sections]
+
+
+class Recording(Backend):
+    """A third backend: records what the writer passes, answers with the must-keep content."""
+
+    name = "recording"
+
+    def __init__(self) -> None:
+        self.calls: list[dict] = []
+
+    @classmethod
+    def from_settings(cls, settings, **options):
+        return cls()
+
+    def generate(self, prompt: str, *, stream: bool = True, system: str | None = None,
+                 max_tokens: int | None = None, seed: int | None = None,
+                 stop: list[str] | None = None) -> Iterator[str]:
+        self.calls.append({"seed": seed, "stop": stop, "max_tokens": max_tokens, "system": system})
+        keep = prompt.split("【必保内容】", 1)[1]
+        yield re.split(r"\n\n【参考范文】|\n\n请直接输出", keep)[0].strip()
+
+
+def test_a_registered_backend_is_reached_by_name_and_told_its_capabilities(facts, monkeypatch):
+    from draftkit.draft.backends import available_backends, base, register_backend
+
+    monkeypatch.setattr(base, "_REGISTRY", dict(base._REGISTRY))  # the registration ends with the test
+    register_backend("Recording", Recording)
+    assert "recording" in available_backends()
+    backend = get_backend("recording", model="ignored", base_url="ignored")
+    assert isinstance(backend, Recording)
+    report = draft_report(facts, backend=backend, seed=7)
+    bodies = [s for s in report.sections if s.skeleton]
+    assert len(backend.calls) == len(bodies) and all(s.backend == "recording" for s in report.sections)
+    # no stop strings for a backend that does not declare supports_stop; the seed reaches the model
+    assert all(c["stop"] is None and c["seed"] == 7 and c["max_tokens"] and c["system"] for c in backend.calls)
+
+
+def test_a_registry_entry_that_is_no_backend_is_refused(monkeypatch):
+    from draftkit.draft.backends import base, register_backend
+
+    monkeypatch.setattr(base, "_REGISTRY", dict(base._REGISTRY))
+    register_backend("notone", "draftkit.config:Settings")
+    with pytest.raises(TypeError, match="not a draftkit Backend"):
+        get_backend("notone")
+
+
+def test_builtin_backends_declare_their_capabilities():
+    from draftkit.draft.backends.llamacpp import LlamaCppBackend
+    from draftkit.draft.backends.openai import OpenAIBackend
+
+    assert (TemplateBackend.uses_skeleton, TemplateBackend.concurrency) == (True, 1)
+    assert (OpenAIBackend.supports_stop, OpenAIBackend.concurrency, OpenAIBackend.uses_skeleton) == (True, 3, False)
+    assert (LlamaCppBackend.supports_stop, LlamaCppBackend.concurrency) == (True, 1)
