@@ -41,6 +41,7 @@ _HALFWIDTH_RE = re.compile(rf"(?<=[{CJK}])[,;:?!()](?=[{CJK}])")
 _REMOVAL_RULES: dict[str, tuple[str, str]] = {  # ingest rule → (finding rule, severity)
     "furniture": ("residue.furniture", "P0"),
     "ad": ("residue.ad", "P0"),
+    "hidden_text": ("residue.ad", "P0"),
     "page_marker": ("residue.page_marker", "P1"),
     "file_name": ("residue.file_name", "P1"),
     "document_separator": ("residue.furniture", "P1"),
@@ -116,7 +117,7 @@ def _furniture(loc: _Located, raw: bool) -> list[Finding]:
             if blanked[i] != "\n":
                 blanked[i] = " "
     blanked_text = "".join(blanked)
-    for rule in (clean.strip_inline_ads, clean.join_page_markers, clean.split_documents, clean.strip_foreign_tail):
+    for rule in (clean.strip_inline_ads, clean.split_hidden_text, clean.join_page_markers, clean.split_documents, clean.strip_foreign_tail):
         _, rem = rule(blanked_text)
         removals += rem
     out: list[Finding] = []

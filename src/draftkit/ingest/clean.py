@@ -9,6 +9,7 @@ The phrase lists and patterns live in ``prompts/cleaning.yaml``.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections import defaultdict
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -80,6 +81,12 @@ class _Rules:
             rf"|(?P<dotted>(?<=[{HAN}])\.(?=[{HAN}])))"
         )
         self.file_name_re = re.compile(data.get("file_name_line", r"^(?P<name>\S.{3,100}?)\.(?:docx?|pdf|wps|txt)$"))
+        self.hidden = compile_any(data.get("hidden_text", []))
+        ol = data.get("outline", {}) or {}
+        self.outline_label = re.compile(ol.get("label", r"^(?:目\s*录|提\s*纲)\s*[:：]?$"))
+        self.outline_min_lines = int(ol.get("min_lines", 3))
+        self.outline_min_share = float(ol.get("min_repeated_share", 0.6))
+        self.outline_max_start = int(ol.get("max_start_line", 12))
 
 
 @lru_cache(maxsize=4)
@@ -150,14 +157,28 @@ _FULLWIDTH_ALNUM = str.maketrans(
      "\u00a0": " ", "\u2002": " ", "\u2003": " ", "\u2009": " ", "\u202f": " "}
 )
 _FULLWIDTH_ANY_RE = re.compile("[\uff10-\uff19\uff21-\uff3a\uff41-\uff5a\u00a0\u2002\u2003\u2009\u202f]")
-_INVISIBLE_RE = re.compile(r"[\u200b-\u200f\u2060-\u2064\ufeff\u00ad\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_INVISIBLE_RE = re.compile(r"[\u200b-\u200f\u2060-\u2064\ufeff\u00ad\x00-\x08\x0e-\x1f\x7f]")
+#: Word's manual line break (U+000B), a page break (U+000C) and the Unicode line/paragraph separators.
+_LINE_BREAK_CHARS_RE = re.compile("[\x0b\x0c\x85\u2028\u2029]")
+#: Look-alike code points that PDF text layers emit for ordinary Han characters: Kangxi radicals
+#: (⼀ U+2F00 for 一), CJK radicals supplement, compatibility ideographs (U+F900–U+FAFF, U+2F800–U+2FA1F).
+_LOOKALIKE_RE = re.compile("[\u2e80-\u2eff\u2f00-\u2fdf\uf900-\ufaff\U0002f800-\U0002fa1f]")
+
+
+def _nfkc_lookalike(m: re.Match[str]) -> str:
+    return unicodedata.normalize("NFKC", m.group(0))
 
 
 def normalize_characters(text: str) -> tuple[str, list[Removal]]:
-    """Newlines to ``\\n``; invisible and control characters out; full-width digits and Latin letters to ASCII."""
+    """Newlines to ``\\n``; U+000B/U+000C to line breaks; other invisible and control characters out;
+    look-alike radicals and compatibility ideographs to the ordinary Han character (NFKC on those
+    blocks only, so full-width punctuation stays); full-width digits and Latin letters to ASCII."""
     text = text.replace("\r\n", "\n").replace("\r", "\n")
+    text = _LINE_BREAK_CHARS_RE.sub("\n", text)
     spans = [(m.start(), m.end()) for m in _INVISIBLE_RE.finditer(text)]
     text, removals = _cut_spans(text, spans, "invisible")
+    if _LOOKALIKE_RE.search(text):
+        text = _LOOKALIKE_RE.sub(_nfkc_lookalike, text)
     if _FULLWIDTH_ANY_RE.search(text):
         text = text.translate(_FULLWIDTH_ALNUM)
     return text, removals
@@ -305,6 +326,36 @@ def strip_inline_ads(text: str) -> tuple[str, list[Removal]]:
         return text, []
     spans = [(m.start(), m.end()) for m in r.inline.finditer(text)]
     return _cut_spans(text, spans, "ad")
+
+
+def split_hidden_text(text: str) -> tuple[str, list[Removal]]:
+    """Cut "……此处隐藏955个字……" markers out and end the paragraph there.
+
+    The words on either side belong to two different sentences (the site hid what joined them):
+    they are put on separate lines and a comma left at the start of the second is dropped, so no
+    later rule (page markers, broken lines) and no chunk joins them into one sentence.
+    """
+    r = _rules()
+    if r.hidden is None:
+        return text, []
+    parts: list[str] = []
+    removals: list[Removal] = []
+    pos = 0
+    for m in r.hidden.finditer(text):
+        a, b = m.start(), m.end()
+        if a < pos:
+            continue
+        lead = re.match(r"[ \t\u3000]*[，,、；;：:]*", text[b:])
+        if lead:
+            b += lead.end()
+        parts.append(text[pos:a].rstrip(" \t\u3000"))
+        parts.append("\n")
+        removals.append(Removal(rule="hidden_text", text=text[a:b], start=a))
+        pos = b
+    if not removals:
+        return text, []
+    parts.append(text[pos:])
+    return "".join(parts), removals
 
 
 def split_documents(text: str) -> tuple[str, list[Removal]]:
@@ -484,6 +535,53 @@ def strip_foreign_tail(text: str) -> tuple[str, list[Removal]]:
     return text, []
 
 
+def strip_outline(text: str) -> tuple[str, list[Removal]]:
+    """An outline (目录 / 提纲) above the title: a run of short numbered lines near the top whose
+    headings come back later in the report. Left in, its lines would become a second heading tree
+    and hide the title; the run (and a 目录/提纲 line over it) is removed."""
+    r = _rules()
+    lines = text.split("\n")
+    nonblank = [i for i, line in enumerate(lines) if line.strip(" \t\u3000")]
+    for rank, i in enumerate(nonblank[: r.outline_max_start]):
+        if not _looks_like_heading_line(lines[i]):
+            continue
+        run = [i]
+        for j in nonblank[rank + 1:]:
+            if not _looks_like_heading_line(lines[j]) or _SENTENCE_PUNCT_RE.search(lines[j].strip().rstrip("。")):
+                break
+            run.append(j)
+        if len(run) < r.outline_min_lines:
+            continue
+        after = "\n".join(lines[run[-1] + 1:])
+        words = [_HEADING_START_RE.sub("", lines[k]).strip(" \t\u3000。.；;：:") for k in run]
+        again = sum(1 for w in words if w and re.search(rf"(?m)^\s*\S{{1,6}}?\s*{re.escape(w)}", after))
+        if again < r.outline_min_share * len(run):
+            continue
+        # the run is followed by more text before the headings recur (the title, an opening)
+        first_recur = min((m.start() for w in words if w for m in [re.search(re.escape(w), after)] if m),
+                          default=0)
+        if not after[:first_recur].strip():
+            continue
+        drop = set(run)
+        before = nonblank[rank - 1] if rank > 0 else None
+        if before is not None and r.outline_label.match(lines[before].strip(" \t\u3000")):
+            drop.add(before)
+        out, rem = _drop_lines(text, drop, "outline")
+        return out, rem
+    return text, []
+
+
+def _squash(s: str) -> str:
+    return re.sub(r"[\s\u3000]+", "", s)
+
+
+_TITLE_SPLIT_RE = re.compile(
+    r"([^\s。！？；，,：:]{6,60}?(?:总结|报告|材料|汇报|述职))(?![报总材汇范模])(?=[^\s。！？；，,：:])"
+)
+_YEAR_IN_TITLE_RE = re.compile(r"(?:19|20)\d{2}\s*(?:年|学年)|年度|上半年|下半年|半年")
+_NOT_BODY_START = ("如下", "范文", "模板", "材料", "报告", "汇报", "的", "和", "与", "及", "会", "表", "稿")
+
+
 def dedupe_title(text: str) -> tuple[str, list[Removal]]:
     """A title printed twice at the top ("XX学校2021年党建工作总结XX学校2021年党建工作总结 …") once;
     a title running into the first paragraph gets its own line."""
@@ -507,6 +605,20 @@ def dedupe_title(text: str) -> tuple[str, list[Removal]]:
     sm = re.match(r"([^\s。！？；，,]{6,60}?(?:总结|报告|材料|汇报))[ \t\u3000]+(?=[^\s])", line)
     if sm and len(line) > sm.end() + 10:
         return text[:head + sm.end(1)] + "\n" + text[head + sm.end():], []
+    # "杏林镇教育2023年上半年工作总结回顾这半年的工作，……": a dated title run into the first sentence
+    sm = _TITLE_SPLIT_RE.match(line)
+    if sm and _YEAR_IN_TITLE_RE.search(sm.group(1)) and not line[sm.end():].startswith(_NOT_BODY_START) \
+            and _SENTENCE_PUNCT_RE.search(line[sm.end():sm.end() + 80]) and len(line) > sm.end() + 10:
+        return text[:head + sm.end(1)] + "\n" + text[head + sm.end():], []
+    # the title printed again on the next line (spacing may differ)
+    nxt_start = line_end + 1
+    while nxt_start < len(text) and text[nxt_start] in " \t\u3000\n":
+        nxt_start += 1
+    nl2 = text.find("\n", nxt_start)
+    nxt_end = len(text) if nl2 < 0 else nl2
+    nxt = text[nxt_start:nxt_end]
+    if nxt and len(line) <= 80 and _squash(nxt) == _squash(line) and r.doc_type_re.search(line):
+        return text[:line_end] + text[nxt_end:], [Removal(rule="duplicate_title", text=nxt, start=nxt_start)]
     return text, []
 
 
@@ -593,8 +705,10 @@ RULES = (
     "split_documents",
     "join_page_markers",
     "strip_foreign_tail",
+    "strip_outline",
     "dedupe_title",
     "join_broken_lines",
+    "split_hidden_text",
     "normalize_punctuation",
     "normalize_whitespace",
 )
@@ -617,7 +731,8 @@ def clean_text(text: str, *, markdown: bool = False) -> CleanResult:
 
         text = zhconv.convert(text, "zh-cn")
     for rule in (strip_furniture, strip_inline_ads, split_documents, join_page_markers, strip_foreign_tail,
-                 normalize_whitespace, dedupe_title, join_broken_lines, normalize_punctuation, normalize_whitespace):
+                 normalize_whitespace, strip_outline, dedupe_title, join_broken_lines, split_hidden_text,
+                 normalize_punctuation, normalize_whitespace):
         text, rem = rule(text)
         removals += rem
     return CleanResult(text=text, removals=removals, placeholders=find_placeholders(text), traditional=traditional)

@@ -18,7 +18,7 @@ from draftkit.ingest.models import Block, Heading
 from draftkit.ingest.textutil import HAN, cn_to_int, data_key, load_data
 
 __all__ = ["Structure", "parse_structure", "find_headings", "find_title", "find_year", "find_unit",
-           "find_org_type", "find_report_kind"]
+           "find_org_type", "find_report_kind", "is_bare_unit"]
 
 
 @dataclass
@@ -86,22 +86,45 @@ def _unglue(level: int, text: str, body_start: int, htext: str, end: int) -> tup
 
 
 def _glued_heading(level: int, htext: str) -> str | None:
-    """The heading part of a top-level heading glued to its first sentence, or None.
+    """The heading part of a heading glued to its first sentence, or None.
 
     Copies that lost their line breaks run a heading into its body: "二、取得的成绩开展争先创优活动以来，
     党支部……". When a top-level heading starts with a standard section heading
     (``glued_heading_heads`` in ``prompts/structure.yaml``) and the rest reads as a sentence
-    (has a comma), only the standard heading is the heading.
+    (has a comma), only the standard heading is the heading. Otherwise a level-1/2 heading is cut
+    before a sentence's first words (``sentence_starters``: "一、形成科学的党建思路党支部建设要有
+    明确的方向，……" → "形成科学的党建思路") unless the heading part wants an object there
+    (``heading_open_endings``: "坚持党建引领学校发展" stays whole).
     """
-    if level != 1:
+    if level > 2:
         return None
-    for head in _words().glued_heads:
-        if htext.startswith(head):
-            rest = htext[len(head):]
-            if len(rest) >= 6 and ("，" in rest or "," in rest):
-                return head
-            return None
+    w = _words()
+    if level == 1:
+        for head in w.glued_heads:
+            if htext.startswith(head):
+                rest = htext[len(head):]
+                if len(rest) >= 6 and ("，" in rest or "," in rest):
+                    return head
+                return None
+    comma = min((i for i in (htext.find("，"), htext.find(",")) if i >= 0), default=-1)
+    if comma < 0 or len(htext) - comma < 4:
+        return None
+    m = w.starter_re.search(htext, 4, comma) if w.starter_re is not None else None
+    while m is not None:
+        head = htext[:m.start()]
+        if len(head) >= 4 and not head.endswith(tuple(w.open_endings)) and len(htext) - m.start() >= 8 \
+                and _balanced(head):
+            return head
+        m = w.starter_re.search(htext, m.start() + 1, comma)
     return None
+
+
+_PAIRS = ("《》", "“”", "（）", "()", "「」", "‘’", "【】")
+
+
+def _balanced(s: str) -> bool:
+    """True when no bracket or quote is left open in ``s`` (a cut inside 《……》 would split a name)."""
+    return all(s.count(a) <= s.count(b) for a, b in _PAIRS)
 
 
 def find_headings(text: str) -> list[Heading]:
@@ -134,6 +157,9 @@ def find_headings(text: str) -> list[Heading]:
                 seq_ok = False
         elif level <= 2:
             seq_ok = n == (prev_n + 1 if prev_n is not None else 1)
+            if not seq_ok and prev_n is not None and n == prev_n + 2 and text[start - 1] in "。！？!?" \
+                    and text[m.end():m.end() + 1] not in _CN + "0123456789":  # "三、四年级" is a list of numbers
+                seq_ok = True  # a skipped number after a finished sentence (the residue check reports the gap)
         else:
             seq_ok = n == 1 or (prev_n is not None and prev_n < n <= prev_n + 2)
         if not seq_ok:
@@ -205,6 +231,12 @@ class _Words:
         self.unit_re = re.compile(rf"(?:中共)?{core}{{1,30}}?(?:{alt})(?:{alt})*")
         self.unit_stop_words: list[str] = list(data.get("unit_stop_words", []))
         self.glued_heads: list[str] = sorted(data.get("glued_heading_heads", []), key=len, reverse=True)
+        starters = sorted(data.get("sentence_starters", []), key=len, reverse=True)
+        self.starter_re = re.compile("|".join(re.escape(x) for x in starters)) if starters else None
+        self.open_endings: list[str] = list(data.get("heading_open_endings", []))
+        bare = sorted(set(data.get("bare_unit_words", [])) | set(suffixes), key=len, reverse=True)
+        self.bare_unit_re = re.compile("(?:" + "|".join(re.escape(x) for x in bare) + ")+") if bare else None
+        self.unit_followers: tuple[str, ...] = tuple(data.get("unit_followers", []))
         self.title_suffix_re = re.compile(
             "(?:" + "|".join(re.escape(s) for s in sorted(data.get("title_suffixes", []), key=len, reverse=True)) + ")$"
         ) if data.get("title_suffixes") else None
@@ -280,8 +312,42 @@ def find_year(title: str | None, opening: str) -> int | None:
     return None
 
 
-def find_unit(title: str | None, opening: str) -> str | None:
-    """The writing body's name: from the title (before or after the year), else from the first sentence's subject."""
+def is_bare_unit(name: str) -> bool:
+    """True when ``name`` is only type words ("学区党支部", "学校党委", "党总支"), not a body's name
+    (``bare_unit_words`` and ``unit_suffixes`` in ``prompts/structure.yaml``)."""
+    w = _words()
+    return w.bare_unit_re is not None and w.bare_unit_re.fullmatch(name) is not None
+
+
+def find_unit(title: str | None, opening: str, text: str = "") -> str | None:
+    """The writing body's name: from the title (before or after the year), else a line of its own
+    under the title, else the first sentence's subject, else a name the report introduces
+    ("南岭学区党支部现有党员31名", in the 基本情况 part). Bare type words ("学区党支部") are never the unit."""
+    unit = _find_unit(title, opening)
+    if unit is not None and not is_bare_unit(unit):
+        return unit
+    return _introduced_unit(text or opening)
+
+
+def _introduced_unit(text: str) -> str | None:
+    """The first name in ``text`` (its first 3000 characters) followed by a word that introduces the
+    writing body (``unit_followers``)."""
+    w = _words()
+    if not w.unit_followers:
+        return None
+    head = text[:3000]
+    for m in w.unit_re.finditer(head):
+        name = m.group(0)
+        if len(name) < 4 or is_bare_unit(name) or any(sw in name for sw in w.unit_stop_words):
+            continue
+        if head.startswith(w.unit_followers, m.end()):
+            before = head[m.start() - 1] if m.start() > 0 else "\n"
+            if before in "\n，。；：,;: \t\u3000）)":
+                return name
+    return None
+
+
+def _find_unit(title: str | None, opening: str) -> str | None:
     w = _words()
     if title:
         rest = _YEAR_RANGE_RE.sub(" ", title)
@@ -298,6 +364,8 @@ def find_unit(title: str | None, opening: str) -> str | None:
     m = w.unit_re.match(first)
     if m and len(m.group(0)) >= 4 and not any(sw in m.group(0) for sw in w.unit_stop_words):
         after = first[m.end():m.end() + 2]
+        if title and (after[:1] == "\n" or m.end() == len(first.rstrip())):
+            return m.group(0)  # the unit on a line of its own under a generic title
         if after[:1] in ("，", ",") or after.startswith(("现有", "共有", "坚持", "始终", "紧紧", "认真", "全面", "深入", "围绕", "以", "在", "于", "是", "自")):
             return m.group(0)
     return None
@@ -370,7 +438,7 @@ def parse_structure(text: str, blocks: Sequence[Block] | None = None) -> Structu
             title_line_end = text.find("\n") if title else -1
             extra = [h for h in extra if not (title and h.text == title and h.start <= max(title_line_end, 0))]
             headings = sorted(headings + extra, key=lambda h: h.start)
-    unit = find_unit(title, opening)
+    unit = find_unit(title, opening, text)
     return Structure(
         title=title,
         unit=unit,

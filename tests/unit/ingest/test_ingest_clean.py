@@ -15,6 +15,7 @@ from draftkit.ingest.clean import (
     normalize_punctuation,
     normalize_whitespace,
     split_documents,
+    split_hidden_text,
     strip_foreign_tail,
     strip_furniture,
     strip_inline_ads,
@@ -64,8 +65,12 @@ def test_long_body_line_mentioning_a_furniture_word_is_kept() -> None:
 def test_inline_ads_and_hidden_text_notes() -> None:
     text = "因此学校党支部狠抓了党员的理论学习。本篇文章来自资料管理**。尽管工作繁重……此处隐藏2386个字……，大家坚持学习。"
     out, removals = strip_inline_ads(text)
-    assert out == "因此学校党支部狠抓了党员的理论学习。尽管工作繁重，大家坚持学习。"
-    assert [r.rule for r in removals] == ["ad", "ad"]
+    assert out == "因此学校党支部狠抓了党员的理论学习。尽管工作繁重……此处隐藏2386个字……，大家坚持学习。"
+    assert [r.rule for r in removals] == ["ad"]
+    # the hidden-text note ends the paragraph: the fragments on either side are not one sentence
+    out, removals = split_hidden_text(out)
+    assert out == "因此学校党支部狠抓了党员的理论学习。尽管工作繁重\n大家坚持学习。"
+    assert [r.rule for r in removals] == ["hidden_text"]
 
 
 def test_document_separators() -> None:
