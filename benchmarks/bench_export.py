@@ -60,8 +60,8 @@ def main() -> None:
     args = ap.parse_args()
 
     t0 = time.perf_counter()
-    from draftkit.draft.models import Report
     from draftkit.export import check_docx, export_docx, export_markdown, export_text
+    from draftkit.report import Report
 
     import_s = time.perf_counter() - t0
 

@@ -33,6 +33,7 @@ from pydantic import (
 )
 
 from draftkit.config import prompts_path
+from draftkit.errors import DraftkitError
 from draftkit.ingest.models import SECTION_KINDS
 
 FACTS_VERSION = 1
@@ -148,7 +149,9 @@ class Honour(_Model):
     year: int | None = Field(default=None, ge=2000, le=2100)
 
 
-class Signature(_Model):
+class SignatureFacts(_Model):
+    """The signature block as the facts give it; the report prints it as :class:`draftkit.report.Signature`."""
+
     unit: str | None = None
     date: dt.date | None = None
 
@@ -169,7 +172,7 @@ class Facts(_Model):
     highlights: list[str] = Field(default_factory=list)
     problems: list[str] = Field(default_factory=list)
     plans: list[str] = Field(default_factory=list)
-    signature: Signature = Field(default_factory=Signature)
+    signature: SignatureFacts = Field(default_factory=SignatureFacts)
 
     _derived: set[str] = PrivateAttr(default_factory=set)
 
@@ -230,7 +233,7 @@ def derive_org_name(unit: str, org_type: str) -> str:
 # Errors
 
 
-class FactsError(ValueError):
+class FactsError(DraftkitError, ValueError):
     """A facts file (or form) that cannot be used: ``errors`` lists every problem in Chinese."""
 
     def __init__(self, path: str | Path | None, errors: Iterable[str]):

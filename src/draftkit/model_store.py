@@ -24,11 +24,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from draftkit.config import Settings, get_settings
+from draftkit.errors import DraftkitError
 
 _CHUNK = 1 << 20  # bytes per read while joining and hashing
 
 
-class ModelError(RuntimeError):
+class ModelError(DraftkitError, RuntimeError):
     """A model could not be installed or found. The message says what to do."""
 
 

@@ -2,7 +2,7 @@
 
 Built from plain text, from a file (.docx/.txt/.md through :mod:`draftkit.ingest`, or a
 drafting ``report.json``), from an ingested :class:`~draftkit.ingest.models.Document`, or from
-a drafting :class:`~draftkit.draft.models.Report`. A file keeps two views: ``paragraphs``
+a drafting :class:`~draftkit.report.Report`. A file keeps two views: ``paragraphs``
 (the cleaned text: what the fidelity, era and reuse checks and the heading check read) and
 ``raw_paragraphs`` (the file as submitted, furniture and all: what the residue check reads
 for placeholders and site furniture).
@@ -12,21 +12,23 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from pydantic import BaseModel, Field
 
 from draftkit.checks.data import checks_data, cn_to_int
-
-if TYPE_CHECKING:
-    from draftkit.draft.models import Report
-    from draftkit.ingest.models import Document
+from draftkit.errors import DraftkitError
+from draftkit.ingest.load import load_file
+from draftkit.ingest.models import Document
+from draftkit.ingest.pipeline import process_text
+from draftkit.ingest.structure import parse_structure
+from draftkit.report import Report
 
 #: Files that ``ReportText.from_file`` reads.
 SUPPORTED_SUFFIXES = (".docx", ".txt", ".md", ".json", ".doc", ".pdf")
 
 
-class CheckInputError(ValueError):
+class CheckInputError(DraftkitError, ValueError):
     """A file the checks cannot read: names the file and the problem."""
 
     def __init__(self, path: str | Path, message: str):
@@ -119,8 +121,6 @@ class ReportText(BaseModel):
             raise CheckInputError(p, "文件不存在")
         suffix = p.suffix.lower()
         if suffix == ".json":
-            from draftkit.draft.models import Report
-
             try:
                 report = Report.model_validate_json(p.read_text(encoding="utf-8"))
             except Exception as exc:  # pydantic ValidationError, JSON errors, decoding
@@ -128,8 +128,6 @@ class ReportText(BaseModel):
             return cls.from_report(report, source=str(p))
         if suffix not in SUPPORTED_SUFFIXES:
             raise CheckInputError(p, f"不支持的文件类型 {suffix or '（无扩展名）'}：可检查 .docx .txt .md report.json")
-        from draftkit.ingest.load import load_file
-        from draftkit.ingest.pipeline import process_text
 
         try:
             loaded = load_file(p)
@@ -150,9 +148,6 @@ class ReportText(BaseModel):
             return cls.from_text(doc)
         if isinstance(doc, Path):
             return cls.from_file(doc)
-        from draftkit.draft.models import Report
-        from draftkit.ingest.models import Document
-
         if isinstance(doc, Report):
             return cls.from_report(doc)
         if isinstance(doc, Document):
@@ -213,10 +208,6 @@ def split_paragraphs(text: str) -> list[Paragraph]:
 
 def _detect_meta(text: str) -> tuple[str | None, str | None, int | None]:
     """Title, unit and year from ingest's structure parser (reads the title and the opening)."""
-    try:
-        from draftkit.ingest.structure import parse_structure
-    except ImportError:  # ingest's structure parser not installed: no metadata, the checks still run
-        return None, None, None
     head = text[:20000]  # the title and opening are at the top; keeps a 10 MB text cheap
     try:
         st = parse_structure(head)

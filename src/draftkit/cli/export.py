@@ -9,9 +9,9 @@ from typing import Annotated
 import typer
 from pydantic import ValidationError
 
-from draftkit.draft.models import Report
 from draftkit.export import EXPORT_SUFFIXES, DocxCheckError, ExportError, check_docx, export_report
 from draftkit.export.docx_check import format_issues
+from draftkit.report import Report
 
 _OUT_HELP = f"Output file: {', '.join(EXPORT_SUFFIXES)} (the format follows the suffix)."
 

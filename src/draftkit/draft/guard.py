@@ -23,6 +23,10 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
+from draftkit.checks.document import ReportText
+from draftkit.checks.era import check_era
+from draftkit.checks.fidelity import unsupported_facts, unused_facts
+from draftkit.checks.reuse import copy_ratio, ngrams, normalize_with_map
 from draftkit.draft.plan import MARKER_RE, EraContext
 from draftkit.facts import Facts, field_label
 
@@ -34,7 +38,9 @@ COPY_MIN_CHARS = 12
 COPY_MAX_SHARE = 0.6
 
 
-class Removal(BaseModel):
+class SentenceRemoval(BaseModel):
+    """A sentence the guard took out of a model's section, with the findings that condemned it."""
+
     sentence: str
     reasons: list[str]  # the findings' messages (Chinese)
     rules: list[str] = Field(default_factory=list)
@@ -42,7 +48,7 @@ class Removal(BaseModel):
 
 class GuardResult(BaseModel):
     text: str  # what the section keeps
-    removed: list[Removal] = Field(default_factory=list)
+    removed: list[SentenceRemoval] = Field(default_factory=list)
     warnings: list[str] = Field(default_factory=list)  # Chinese, shown to the user
     fell_back: bool = False
     lost_facts: list[str] = Field(default_factory=list)  # messages of facts the rewrite dropped
@@ -60,10 +66,6 @@ def era_allowed(era: EraContext) -> list[str]:
 
 
 def _findings(text: str, facts: Facts, year: int | None, allowed: Iterable[Any], heading: str = "") -> list[Any]:
-    from draftkit.checks.document import ReportText
-    from draftkit.checks.era import check_era
-    from draftkit.checks.fidelity import unsupported_facts
-
     found = [f for f in unsupported_facts(text, facts, allowed_extra=list(allowed)) if f.severity in ("P0", "P1")]
     if year is not None:
         rt = ReportText.from_text(text, detect=False)
@@ -88,9 +90,6 @@ def guard_section(text: str, skeleton: str, facts: Facts, era: EraContext, *,
                   heading: str = "", extra_allowed: Iterable[str] = (), exemplars: Iterable[str] = ()) -> GuardResult:
     """Check a model's section text; remove sentences that add unsupported claims or copy an exemplar
     (exemplars are style, never content); fall back if it fails."""
-    from draftkit.checks.fidelity import unused_facts
-    from draftkit.checks.reuse import copy_ratio, ngrams, normalize_with_map
-
     exemplar_grams: set[str] = set()
     for ex in exemplars:
         exemplar_grams |= ngrams(normalize_with_map(ex)[0])
@@ -110,7 +109,7 @@ def guard_section(text: str, skeleton: str, facts: Facts, era: EraContext, *,
         if f.paragraph is not None:
             by_para.setdefault(f.paragraph, []).append(f)
     kept_paras: list[str] = []
-    removed: list[Removal] = []
+    removed: list[SentenceRemoval] = []
     total = 0
     for i, para in enumerate(paragraphs):
         sentences = split_sentences(para)
@@ -122,10 +121,10 @@ def guard_section(text: str, skeleton: str, facts: Facts, era: EraContext, *,
             pos = end
             hits = [f for f in by_para.get(i, []) if start <= f.span[0] < end or (f.span[0] <= start < f.span[1])]
             if hits:
-                removed.append(Removal(sentence=sent.strip(), reasons=list(dict.fromkeys(f.message for f in hits)),
+                removed.append(SentenceRemoval(sentence=sent.strip(), reasons=list(dict.fromkeys(f.message for f in hits)),
                                        rules=list(dict.fromkeys(f.rule for f in hits))))
             elif copied(sent.strip()):
-                removed.append(Removal(sentence=sent.strip(), reasons=["照搬了参考范文的原句（范文只作文风参考）"],
+                removed.append(SentenceRemoval(sentence=sent.strip(), reasons=["照搬了参考范文的原句（范文只作文风参考）"],
                                        rules=["guard.copied_exemplar"]))
             else:
                 keep.append(sent)

@@ -24,6 +24,7 @@ from pydantic import BaseModel, Field
 
 from draftkit.config import Settings, prompts_path
 from draftkit.era import load_era
+from draftkit.errors import DraftkitError
 from draftkit.facts import Facts
 
 MARKER_OPEN = "【待补充："
@@ -36,7 +37,7 @@ def marker(label: str) -> str:
     return f"{MARKER_OPEN}{label}{MARKER_CLOSE}"
 
 
-class PlanError(ValueError):
+class PlanError(DraftkitError, ValueError):
     """An outline file that cannot be used (names the file and the problem)."""
 
 

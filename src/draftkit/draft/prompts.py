@@ -21,10 +21,11 @@ import jinja2
 import yaml
 from pydantic import BaseModel, Field
 
+from draftkit.checks.residue import fix_convert_errors
 from draftkit.config import Settings, prompts_path
-from draftkit.draft.models import Exemplar
-from draftkit.draft.plan import ReportPlan, SectionPlan, choose_index, common_phrases, marker
+from draftkit.draft.plan import ReportPlan, SectionPlan, choose_index, common_phrases, fact_value, marker
 from draftkit.facts import Activity, Facts, Honour
+from draftkit.report import Exemplar
 
 PARAGRAPH = "¶"
 _TRAILING = "。；;，,、 \u3000"
@@ -174,8 +175,6 @@ class _Render:
 
     def num(self, path: str, label: str | None = None) -> str:
         """The fact at ``path`` as written, or its marker."""
-        from draftkit.draft.plan import fact_value
-
         value = fact_value(self.facts, path)
         if value is None:
             return self.gap(label or (self.section.markers.get(path) if self.section else None) or path)
@@ -307,8 +306,6 @@ def render_section_prompt(plan: ReportPlan, section: SectionPlan, skeleton: str,
 
     Exemplars lose their heading line, are cut to ``exemplar_chars`` and have 文库 convert errors
     put right (效劳 → 服务), so the model learns the style, not the converters' words."""
-    from draftkit.checks.residue import fix_convert_errors
-
     env = _env(settings)
     shown = []
     heading_line = re.compile(r"^\s*(?:[一二三四五六七八九十]+、|[（(][一二三四五六七八九十]+[）)]|\d{1,2}[.．、])[^\n]{0,40}\n")

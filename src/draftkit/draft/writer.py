@@ -29,10 +29,10 @@ from typing import Any
 from draftkit.config import Settings, get_settings
 from draftkit.draft.backends import Backend, BackendError, get_backend
 from draftkit.draft.guard import audit_text, guard_section
-from draftkit.draft.models import Exemplar, Report, SectionDraft, Signature
 from draftkit.draft.plan import MARKER_RE, ReportPlan, SectionPlan, plan_report
 from draftkit.draft.prompts import render_part, render_section_prompt, render_skeleton
 from draftkit.facts import Facts
+from draftkit.report import Exemplar, Report, SectionDraft, Signature
 
 log = logging.getLogger(__name__)
 

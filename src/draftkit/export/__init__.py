@@ -10,11 +10,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from draftkit.draft.models import Report
 from draftkit.export.docx import ExportError, build_document, export_docx
 from draftkit.export.docx_check import DocxCheckError, LayoutIssue, check_document, check_docx
 from draftkit.export.layout import Layout, load_layout
 from draftkit.export.markdown import export_markdown, export_text
+from draftkit.report import Report
 
 __all__ = [
     "EXPORT_SUFFIXES",

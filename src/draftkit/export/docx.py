@@ -23,7 +23,7 @@ from docx.shared import Twips
 from docx.text.paragraph import Paragraph
 from lxml import etree
 
-from draftkit.draft.models import Report
+from draftkit.errors import DraftkitError
 from draftkit.export.layout import (
     TWIPS_PER_PT,
     FontSpec,
@@ -32,6 +32,7 @@ from draftkit.export.layout import (
     split_placeholders,
     text_width_chars,
 )
+from draftkit.report import Report
 
 #: Characters Word treats as "ambiguous" (Latin or East Asian): quotes, dashes, ellipsis, middle dot.
 #: Runs carry ``w:hint="eastAsia"`` so these render in the Chinese font.
@@ -41,7 +42,7 @@ _HEADING_STYLES = {1: "Heading 1", 2: "Heading 2", 3: "Heading 3", 4: "Heading 4
 _STRIP = " \t\u3000\r"
 
 
-class ExportError(RuntimeError):
+class ExportError(DraftkitError, RuntimeError):
     """Writing an export failed; names the file and the reason."""
 
     def __init__(self, path: str | Path, message: str) -> None:

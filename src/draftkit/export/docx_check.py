@@ -28,6 +28,7 @@ from docx.oxml.ns import qn
 from lxml import etree
 from pydantic import BaseModel, Field
 
+from draftkit.errors import DraftkitError
 from draftkit.export.layout import TEMPLATES_DIR, TWIPS_PER_PT, Layout, load_layout, twips_to_mm
 
 MESSAGES_PATH = TEMPLATES_DIR / "check_messages.yaml"
@@ -59,7 +60,7 @@ class LayoutIssue(BaseModel):
     )  # 1-based numbers of the non-empty paragraphs concerned
 
 
-class DocxCheckError(RuntimeError):
+class DocxCheckError(DraftkitError, RuntimeError):
     """The file cannot be checked (missing, not a .docx, corrupt); names the file."""
 
     def __init__(self, path: str | Path, message: str) -> None:

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import re
 
-from draftkit.draft.models import Report
 from draftkit.export.layout import Layout, load_layout
+from draftkit.report import Report
 
 _STRIP = " \t\u3000\r"
 _INDENT = "\u3000\u3000"

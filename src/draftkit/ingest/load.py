@@ -18,6 +18,7 @@ import tempfile
 import unicodedata
 from pathlib import Path
 
+from draftkit.errors import DraftkitError
 from draftkit.ingest.models import Block, LoadedFile
 
 TEXT_EXTENSIONS = frozenset({".txt", ".md", ".markdown", ".text"})
@@ -27,7 +28,7 @@ SUPPORTED_EXTENSIONS = TEXT_EXTENSIONS | {".docx", ".pdf", ".doc"}
 SOFFICE_TIMEOUT = 180
 
 
-class IngestError(Exception):
+class IngestError(DraftkitError):
     """A file that cannot be ingested; ``str()`` names the file and the problem."""
 
     def __init__(self, path: str | os.PathLike[str], message: str) -> None:

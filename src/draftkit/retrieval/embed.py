@@ -30,6 +30,7 @@ from typing import Any
 import numpy as np
 
 from draftkit.config import DEFAULT_EMBED_MODEL, Settings, get_settings
+from draftkit.errors import DraftkitError
 from draftkit.retrieval import e5convert
 
 log = logging.getLogger(__name__)
@@ -85,7 +86,7 @@ def resolve_dtype(setting: str) -> str:
     return setting
 
 
-class EmbedderUnavailable(RuntimeError):
+class EmbedderUnavailable(DraftkitError, RuntimeError):
     """The configured embedding model cannot be found or loaded."""
 
 

@@ -17,6 +17,7 @@ import yaml
 from pydantic import BaseModel, Field, ValidationError, field_validator
 
 from draftkit.config import REPO_ROOT
+from draftkit.errors import DraftkitError
 from draftkit.retrieval.ranking import FUSIONS, MODES, Hit, normalize_for_overlap
 
 DEFAULT_EVAL_SET = REPO_ROOT / "benchmarks" / "retrieval_eval.yaml"
@@ -62,7 +63,7 @@ class EvalReport(BaseModel):
         return {t: sum(v) / len(v) for t, v in out.items()}
 
 
-class EvalSetError(ValueError):
+class EvalSetError(DraftkitError, ValueError):
     """The eval set file is missing or malformed."""
 
 

@@ -10,6 +10,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field, ValidationError
 
+from draftkit.errors import DraftkitError
 from draftkit.retrieval.atomic import MANIFEST_FILE
 
 FORMAT = "draftkit-index"
@@ -73,7 +74,7 @@ def rebuild_command(index_dir: Path | str, sources: list[str] | None = None) -> 
     return "draftkit index build " + " ".join(shlex.quote(p) for p in paths) + " --index " + shlex.quote(str(index_dir))
 
 
-class IndexUnavailable(RuntimeError):
+class IndexUnavailable(DraftkitError, RuntimeError):
     """The index cannot be opened or written; ``rebuild_command`` is the command that fixes it."""
 
     def __init__(self, index_dir: Path | str, problem: str, sources: list[str] | None = None) -> None:
@@ -96,7 +97,7 @@ class IndexCorrupt(IndexUnavailable):
     """A file of the index is truncated, unreadable or inconsistent with the manifest."""
 
 
-class DocumentNotFound(LookupError):
+class DocumentNotFound(DraftkitError, LookupError):
     """No document in the index has that id or path."""
 
 

@@ -22,6 +22,7 @@ from typing import Any
 
 import numpy as np
 
+from draftkit.errors import DraftkitError
 from draftkit.ingest.models import Chunk, Document
 
 STORE_FILE = "store.sqlite"
@@ -80,7 +81,7 @@ _CHUNK_COLUMNS = (
 )
 
 
-class StoreError(RuntimeError):
+class StoreError(DraftkitError, RuntimeError):
     """The SQLite file is missing, corrupt or not a draftkit store."""
 
 

@@ -24,8 +24,9 @@ from typing import Literal
 
 from pydantic import BaseModel
 
-from draftkit.draft.models import Report, SectionDraft
+from draftkit.errors import DraftkitError
 from draftkit.facts import Facts
+from draftkit.report import Report, SectionDraft
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS drafts (
@@ -51,7 +52,7 @@ CREATE INDEX IF NOT EXISTS drafts_owner ON drafts(owner, updated_at);
 UNTITLED = "未命名草稿"
 
 
-class DraftNotFound(KeyError):
+class DraftNotFound(DraftkitError, KeyError):
     """No such draft (or version), or it belongs to another owner."""
 
     def __str__(self) -> str:

@@ -16,8 +16,8 @@ from typing import Any
 
 import gradio as gr
 
-from draftkit.draft.models import Report, SectionDraft
 from draftkit.facts import Facts
+from draftkit.report import Report, SectionDraft
 from draftkit.store.drafts import DraftNotFound
 from draftkit.ui import render
 from draftkit.ui.context import AppContext

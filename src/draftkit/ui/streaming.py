@@ -53,7 +53,7 @@ class LiveReport:
     since the caller last took them (``take_dirty``).
     """
 
-    report: Any = None  # draftkit.draft.models.Report
+    report: Any = None  # draftkit.report.Report
     live: dict[str, str] = field(default_factory=dict)
     active: str | None = None
     done: int = 0

@@ -17,7 +17,7 @@ import numpy as np
 import pytest
 import yaml
 
-from draftkit.draft.models import Report
+from draftkit.report import Report
 
 REPORT_YAML = Path(__file__).resolve().parents[2] / "unit" / "export" / "data" / "report_2024.yaml"
 SOFFICE_TIMEOUT = 240

@@ -12,10 +12,10 @@ import numpy as np
 import pytest
 from pypdf import PdfReader
 
-from draftkit.draft.models import Report
 from draftkit.export import check_docx, export_docx
 from draftkit.export.docx import title_lines
 from draftkit.export.layout import load_layout, text_width_chars
+from draftkit.report import Report
 
 pytestmark = [pytest.mark.office, pytest.mark.slow]
 

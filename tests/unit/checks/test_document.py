@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 
 from draftkit.checks import CheckInputError, ReportText
-from draftkit.draft.models import Report, SectionDraft, Signature
+from draftkit.report import Report, SectionDraft, Signature
 
 
 def test_from_text_sections_and_offsets():

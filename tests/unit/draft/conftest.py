@@ -7,8 +7,8 @@ from collections.abc import Callable
 import pytest
 from draft_samples import sample_path
 
-from draftkit.draft.models import Report
 from draftkit.facts import Facts, load_facts
+from draftkit.report import Report
 
 
 @pytest.fixture(scope="session")

@@ -9,7 +9,7 @@ from draft_samples import GAPS, sample_path
 from typer.testing import CliRunner
 
 from draftkit.cli import app
-from draftkit.draft.models import Report
+from draftkit.report import Report
 
 runner = CliRunner()
 

@@ -13,10 +13,10 @@ from draft_samples import COMPLETE, GAPS, fact_strings
 from draftkit.checks.era import check_era
 from draftkit.config import prompts_path
 from draftkit.draft.guard import audit_text, guard_section
-from draftkit.draft.models import Report
 from draftkit.draft.plan import MARKER_RE, load_outline, plan_report
 from draftkit.draft.writer import draft_report
 from draftkit.facts import Facts
+from draftkit.report import Report
 
 ALL = [*COMPLETE, GAPS]
 CN_COUNT = re.compile(r"[零一二两三四五六七八九十百千]+(?:名|人|次|个|项|期|场|篇|节|位|批|所|户|件|份|条|支)")

@@ -11,7 +11,6 @@ import pytest
 from draft_samples import COMPLETE
 
 from draftkit.draft.backends import Backend, BackendError, TemplateBackend, get_backend
-from draftkit.draft.models import Report
 from draftkit.draft.writer import (
     clean_model_output,
     draft_report,
@@ -20,6 +19,7 @@ from draftkit.draft.writer import (
     same_unit,
     year_weight,
 )
+from draftkit.report import Report
 
 
 class SkeletonEcho(Backend):
@@ -237,9 +237,9 @@ def test_same_unit_and_year_weight():
 
 
 def test_model_prompt_shows_exemplars_without_convert_errors(facts):
-    from draftkit.draft.models import Exemplar
     from draftkit.draft.plan import plan_report
     from draftkit.draft.prompts import render_section_prompt, render_skeleton
+    from draftkit.report import Exemplar
 
     plan = plan_report(facts)
     sp = plan.sections[1]

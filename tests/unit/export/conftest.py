@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from draftkit.draft.models import Report
+from draftkit.report import Report
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 REPORT_YAML = DATA_DIR / "report_2024.yaml"

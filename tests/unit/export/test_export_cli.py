@@ -9,7 +9,7 @@ from docx import Document
 from typer.testing import CliRunner
 
 from draftkit.cli import app
-from draftkit.draft.models import Report
+from draftkit.report import Report
 
 runner = CliRunner()
 

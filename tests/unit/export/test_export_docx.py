@@ -12,9 +12,9 @@ from docx.oxml.ns import qn
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from draftkit.draft.models import Report, SectionDraft, Signature
 from draftkit.export import ExportError, build_document, export_docx
 from draftkit.export.docx import AMBIGUOUS_CHARS
+from draftkit.report import Report, SectionDraft, Signature
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 THEME_ATTRS = ("asciiTheme", "hAnsiTheme", "eastAsiaTheme", "cstheme")

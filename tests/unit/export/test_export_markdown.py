@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from draftkit.draft.models import Report, SectionDraft, Signature
 from draftkit.export import ExportError, export_markdown, export_report, export_text
+from draftkit.report import Report, SectionDraft, Signature
 
 
 def test_markdown_headings_follow_the_levels(report: Report):

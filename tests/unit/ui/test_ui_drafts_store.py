@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from draftkit.draft.models import Report, SectionDraft, Signature
 from draftkit.facts import load_facts
+from draftkit.report import Report, SectionDraft, Signature
 from draftkit.store.drafts import DraftNotFound, DraftStore, text_diff
 
 

@@ -9,8 +9,8 @@ from types import SimpleNamespace
 import pytest
 
 from draftkit.config import Settings
-from draftkit.draft.models import Exemplar
 from draftkit.facts import FactsError, load_facts
+from draftkit.report import Exemplar
 from draftkit.store.drafts import text_diff
 from draftkit.ui import render
 from draftkit.ui.app import parse_auth

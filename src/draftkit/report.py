@@ -1,4 +1,5 @@
-"""What drafting produces: a Report of SectionDrafts, each with the exemplars it drew on."""
+"""What drafting produces and the checks and export read: a Report of SectionDrafts, each with the
+exemplars it drew on. Its own module, below draft, checks and export, so none of them imports another for it."""
 
 from __future__ import annotations
 
