@@ -1,4 +1,10 @@
-"""The secretary's facts for one report (version 1): the only source of numbers and names.
+"""The secretary's facts for one report (version 2): the only source of numbers and names.
+
+Version 2 adds ``practices`` (the standing practices kept up this year, by section kind; names
+from ``prompts/practices.yaml`` or free text), ``notes`` (the secretary's own points, by section
+kind), ``confirm`` (field paths carried over from last year's report that the user has not yet
+confirmed) and ``last_year`` (last year's honours, problems and plans: reference only, never this
+year's). Version 1 files load unchanged.
 
 Read from YAML, JSON or XLSX and written back to each (importers/exporters below the model).
 Every field but ``unit``, ``org_type`` and ``year`` may be missing; ``org_name`` is derived
@@ -36,7 +42,7 @@ from draftkit.config import prompts_path
 from draftkit.errors import DraftkitError
 from draftkit.ingest.models import SECTION_KINDS
 
-FACTS_VERSION = 1
+FACTS_VERSION = 2
 OrgType = Literal["党委", "党总支", "党支部", "联合党支部"]
 ReportKind = Literal["annual_summary", "half_year_summary", "secretary_review"]
 FACTS_SUFFIXES = (".yaml", ".yml", ".json", ".xlsx")
@@ -89,6 +95,19 @@ def normalize_activity_date(value: Any) -> str | None:
     return f"{year:04d}-{month:02d}"
 
 
+def section_kind_key(value: Any) -> str | None:
+    """A section kind given as its key ("theory") or its Chinese label ("思想政治建设与理论学习") → the key;
+    None when it is neither (kinds: :data:`draftkit.ingest.models.SECTION_KINDS`)."""
+    text = str(value).strip()
+    if text in SECTION_KINDS:
+        return text
+    return {label: key for key, label in SECTION_KINDS.items()}.get(text)
+
+
+def _kinds_expected() -> str:
+    return "、".join(f"{k}（{v}）" for k, v in SECTION_KINDS.items())
+
+
 class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
@@ -127,14 +146,10 @@ class Activity(_Model):
     def _kind(cls, value: Any) -> Any:
         if value is None or (isinstance(value, str) and not value.strip()):
             return "other"
-        text = str(value).strip()
-        if text in SECTION_KINDS:
-            return text
-        by_label = {label: key for key, label in SECTION_KINDS.items()}
-        if text in by_label:
-            return by_label[text]
-        expected = "、".join(f"{k}（{v}）" for k, v in SECTION_KINDS.items())
-        raise ValueError(_msg("activity_kind", expected=expected))
+        key = section_kind_key(value)
+        if key is None:
+            raise ValueError(_msg("activity_kind", expected=_kinds_expected()))
+        return key
 
     @field_validator("date", mode="before")
     @classmethod
@@ -156,6 +171,64 @@ class SignatureFacts(_Model):
     date: dt.date | None = None
 
 
+class Practice(_Model):
+    """One standing practice (做法) kept up this year: a catalogue name or free text, with optional slots.
+
+    In a file it is a bare name (``三会一课``) or a mapping (``{name: 三会一课, freq: 每月一次, count: 12}``);
+    ``freq`` is a frequency as the secretary writes it, ``count`` how many times this year."""
+
+    name: str = Field(min_length=1)
+    freq: str | None = None
+    count: NonNegativeInt | None = None
+
+
+class LastYear(_Model):
+    """Last year's report, kept for reference (``facts from-report``): never drafted as this year's.
+
+    Drafting uses ``problems`` only for the 整改 sentence of the problems section ("针对去年查找的……")."""
+
+    year: int | None = Field(default=None, ge=2000, le=2100)
+    source: str | None = None  # the file it was read from
+    honours: list[Honour] = Field(default_factory=list)
+    problems: list[str] = Field(default_factory=list)
+    plans: list[str] = Field(default_factory=list)
+
+    @field_validator("problems", "plans", mode="before")
+    @classmethod
+    def _lists(cls, value: Any) -> Any:
+        return _clean_list(value)
+
+
+def _clean_list(value: Any) -> Any:
+    """A single string becomes a one-item list; blank items (empty workbook rows) are dropped."""
+    value = _listify(value)
+    if isinstance(value, list):
+        value = [v for v in value if not (isinstance(v, str) and not v.strip()) and v is not None]
+    return value
+
+
+#: a field path as ``confirm`` lists it: "members.total", "activities[2].count" (list items from 1)
+CONFIRM_PATH_RE = re.compile(r"^[a-z_]+(?:\[[1-9]\d*\])?(?:\.[a-z_]+(?:\[[1-9]\d*\])?)*$")
+
+
+def _by_kind(value: Any, field: str) -> Any:
+    """``practices`` / ``notes``: keys given as section kinds or their labels → kind keys (order kept)."""
+    if value is None:
+        return {}
+    if not isinstance(value, Mapping):
+        return value  # pydantic says it must be a mapping
+    out: dict[str, Any] = {}
+    for key, items in value.items():
+        kind = section_kind_key(key)
+        if kind is None:
+            raise ValueError(_msg("unknown_kind", key=key, field=field, expected=_kinds_expected()))
+        items = _clean_list(items)
+        if isinstance(items, list) and kind in out:
+            items = list(out[kind]) + items
+        out[kind] = items
+    return out
+
+
 class Facts(_Model):
     version: int = FACTS_VERSION
     unit: str = Field(min_length=1)
@@ -173,16 +246,46 @@ class Facts(_Model):
     problems: list[str] = Field(default_factory=list)
     plans: list[str] = Field(default_factory=list)
     signature: SignatureFacts = Field(default_factory=SignatureFacts)
+    practices: dict[str, list[Practice]] = Field(default_factory=dict)  # section kind → practices
+    notes: dict[str, list[str]] = Field(default_factory=dict)  # section kind → the secretary's own points
+    confirm: list[str] = Field(default_factory=list)  # field paths still to confirm ("members.total")
+    last_year: LastYear | None = None
 
     _derived: set[str] = PrivateAttr(default_factory=set)
 
-    @field_validator("highlights", "problems", "plans", mode="before")
+    @field_validator("highlights", "problems", "plans", "confirm", mode="before")
     @classmethod
     def _lists(cls, value: Any) -> Any:
-        value = _listify(value)
-        if isinstance(value, list):  # blank lines in a workbook or a form are not items
-            value = [v for v in value if not (isinstance(v, str) and not v.strip()) and v is not None]
+        return _clean_list(value)  # blank lines in a workbook or a form are not items
+
+    @field_validator("version")
+    @classmethod
+    def _version(cls, value: int) -> int:
+        if value not in (1, FACTS_VERSION):
+            raise ValueError(_msg("version", latest=FACTS_VERSION))
         return value
+
+    @field_validator("practices", mode="before")
+    @classmethod
+    def _practices(cls, value: Any) -> Any:
+        out = _by_kind(value, "practices")
+        if isinstance(out, dict):
+            return {k: [{"name": v} if isinstance(v, str) else v for v in items] if isinstance(items, list) else items
+                    for k, items in out.items()}
+        return out
+
+    @field_validator("notes", mode="before")
+    @classmethod
+    def _notes(cls, value: Any) -> Any:
+        return _by_kind(value, "notes")
+
+    @field_validator("confirm")
+    @classmethod
+    def _confirm(cls, value: list[str]) -> list[str]:
+        for path in value:
+            if not CONFIRM_PATH_RE.match(path):
+                raise ValueError(_msg("confirm_path", path=path))
+        return list(dict.fromkeys(value))
 
     @field_validator("report_kind", mode="before")
     @classmethod
@@ -208,9 +311,21 @@ class Facts(_Model):
         return self.signature.unit or self.org_name or self.unit
 
     def to_data(self) -> dict[str, Any]:
-        """Plain data as written to YAML/JSON: no None values, no empty lists, no derived fields."""
+        """Plain data as written to YAML/JSON: no None values, no empty lists, no derived fields;
+        a practice with no slots is written as its bare name."""
         data = self.model_dump(mode="json", exclude_none=True, exclude=set(self._derived) or None)
+        if data.get("practices"):
+            data["practices"] = {k: [p["name"] if set(p) == {"name"} else p for p in items]
+                                 for k, items in data["practices"].items()}
         return _prune(data)
+
+    def needs_confirm(self, path: str) -> bool:
+        """Whether ``path`` ("members.total", "activities[2].count") is carried over and not yet confirmed."""
+        return path in self.confirm
+
+    def practice_names(self, kind: str) -> list[str]:
+        """Names of the practices of one section kind, in the order given."""
+        return [p.name for p in self.practices.get(kind, [])]
 
 
 def _prune(value: Any) -> Any:
@@ -433,6 +548,27 @@ def _table_headers(table: Mapping[str, Any]) -> list[tuple[str, str | None]]:
     return [(table["header"], None)]
 
 
+def _get_path(data: Mapping[str, Any], path: str) -> Any:
+    value: Any = data
+    for part in path.split("."):
+        value = value.get(part) if isinstance(value, Mapping) else None
+    return value
+
+
+def _table_items(data: Mapping[str, Any], table: Mapping[str, Any]) -> list[Any]:
+    """The rows of a table sheet from plain data; a by-kind mapping becomes rows with the kind first."""
+    value = _get_path(data, table["field"])
+    if "by_kind" not in table:
+        return list(value or [])
+    rows: list[Any] = []
+    for kind, items in (value or {}).items():
+        for item in items:
+            row = dict(item) if isinstance(item, Mapping) else ({"name": item} if table["field"] == "practices"
+                                                               else {"text": item})
+            rows.append({"kind": kind, **row})
+    return rows
+
+
 def _cell_out(value: Any) -> Any:
     if isinstance(value, dt.date):
         return value.isoformat()
@@ -456,9 +592,7 @@ def _write_xlsx(facts: Facts, path: Path) -> None:
     ws.append(xs["basic"]["columns"])
     row_of: dict[str, int] = {}
     for field_path, note in xs["basic"]["rows"]:
-        value: Any = data
-        for part in field_path.split("."):
-            value = value.get(part) if isinstance(value, dict) else None
+        value = _get_path(data, field_path)
         if field_path == "report_kind" and value is not None:
             value = schema["report_kinds"].get(value, value)
         if field_path == "version":
@@ -486,7 +620,7 @@ def _write_xlsx(facts: Facts, path: Path) -> None:
         sheet = wb.create_sheet(table["sheet"])
         headers = _table_headers(table)
         sheet.append([h for h, _ in headers])
-        for item in data.get(table["field"], []):
+        for item in _table_items(data, table):
             if isinstance(item, dict):
                 row = []
                 for _, attr in headers:
@@ -499,8 +633,8 @@ def _write_xlsx(facts: Facts, path: Path) -> None:
                 sheet.append([item])
         for i, (_header, attr) in enumerate(headers):
             col = sheet.cell(row=1, column=i + 1).column_letter
-            sheet.column_dimensions[col].width = 40 if attr in (None, "detail", "title") else 14
-            if attr in {"date", "title", "detail", "recipient", "level", "kind", None}:
+            sheet.column_dimensions[col].width = 40 if attr in (None, "detail", "title", "name", "text") else 14
+            if attr in {"date", "title", "detail", "recipient", "level", "kind", "name", "text", "freq", None}:
                 # text columns (so Excel keeps "2024-05" as typed), styled by column: no empty cells created
                 sheet.column_dimensions[col].number_format = "@"
                 for r in range(2, sheet.max_row + 1):
@@ -548,7 +682,12 @@ def _set_path(data: dict[str, Any], path: str, value: Any, is_list: bool) -> Non
 
 
 def _list_fields() -> set[str]:
-    return {"structure.committee", "highlights", "problems", "plans"}
+    return {"structure.committee", "highlights", "problems", "plans", "confirm", "last_year.problems",
+            "last_year.plans"}
+
+
+_TEXT_FIELDS = {"unit", "org_name", "parent_org", "brand", "signature.unit", "last_year.source"}
+_TEXT_ATTRS = {"title", "detail", "recipient", "level", "kind", "name", "text", "freq"}
 
 
 def _read_xlsx(path: Path) -> tuple[dict[str, Any], dict[tuple[Any, ...], str]]:
@@ -576,22 +715,25 @@ def _read_xlsx(path: Path) -> tuple[dict[str, Any], dict[tuple[Any, ...], str]]:
                     continue
                 key = re.sub(r"[\s*＊:：]|（必填）|\(必填\)", "", str(label))
                 field_path = by_label.get(key)
-                if field_path is None or field_path in {"members", "structure", "activities", "honours", "signature"}:
+                if field_path is None or field_path in {"members", "structure", "activities", "honours", "signature",
+                                                        "practices", "notes", "last_year"}:
                     errors.append(_msg("unknown_row", sheet=basic, row=r, label=label))
                     continue
                 if value is None:
                     continue
-                if field_path == "version":
-                    continue  # written for the reader's information; the model sets it
+                if field_path == "version":  # a version 1 workbook stays version 1
+                    data["version"] = value
+                    locations[("version",)] = _msg("at_sheet_row", sheet=basic, row=r)
+                    continue
                 is_list = field_path in _list_fields()
                 if isinstance(value, dt.date) and field_path != "signature.date":
                     value = value.isoformat()
-                if field_path in {"unit", "org_name", "parent_org", "brand", "signature.unit"} or is_list:
+                if field_path in _TEXT_FIELDS or is_list:
                     value = str(value)
                 _set_path(data, field_path, value, is_list)
                 loc: tuple[Any, ...] = tuple(field_path.split("."))
                 if is_list:
-                    loc = (*loc, len(data[loc[0]] if len(loc) == 1 else data[loc[0]][loc[1]]) - 1)
+                    loc = (*loc, len(_get_path(data, field_path)) - 1)
                 locations[loc] = _msg("at_sheet_row", sheet=basic, row=r)
         for table in xs["tables"]:
             if table["sheet"] not in wb.sheetnames:
@@ -620,7 +762,7 @@ def _read_xlsx(path: Path) -> tuple[dict[str, Any], dict[tuple[Any, ...], str]]:
                 cells = {c: _cell_in(v) for c, v in zip(columns, row, strict=False) if c is not None}
                 if all(v is None for v in cells.values()):
                     continue
-                locations[(field, len(items))] = _msg("at_sheet_row", sheet=table["sheet"], row=r)
+                where = _msg("at_sheet_row", sheet=table["sheet"], row=r)
                 if "__value__" in cells:
                     items.append(str(cells["__value__"]))
                 else:
@@ -628,12 +770,26 @@ def _read_xlsx(path: Path) -> tuple[dict[str, Any], dict[tuple[Any, ...], str]]:
                     for attr, v in cells.items():
                         if v is None:
                             continue
-                        if attr in {"title", "detail", "recipient", "level", "kind"}:
+                        if attr in _TEXT_ATTRS:
                             v = v.isoformat() if isinstance(v, dt.date) else str(v)
                         item[attr] = v
                     items.append(item)
-            if items:
-                data[field] = items
+                if "by_kind" not in table:
+                    locations[(*field.split("."), len(items) - 1)] = where
+            if not items:
+                continue
+            if "by_kind" in table:  # rows → {kind: [item, …]}, the kind as written (validated by the model)
+                grouped: dict[str, list[Any]] = {}
+                for item in items:
+                    kind = str(item.pop("kind", None) or "other")
+                    key = section_kind_key(kind) or kind
+                    value = item.get("text") if field == "notes" else item
+                    if value is not None:
+                        grouped.setdefault(key, []).append(value)
+                        locations[(field, key, len(grouped[key]) - 1)] = where
+                data[field] = grouped
+            else:
+                _set_path(data, field, items, False)
     finally:
         wb.close()
     if errors:
@@ -653,4 +809,42 @@ def facts_notes(facts: Facts) -> list[str]:
     for i, a in enumerate(facts.activities, start=1):
         if a.date and not a.date.startswith(str(facts.year)):
             notes.append(f"activities[{i}].date（{a.title}）{a.date} 不在 {facts.year} 年内")
+    from draftkit.practices import load_catalogue  # the catalogue is data under prompts/, read on demand
+
+    catalogue = load_catalogue()
+    for kind, items in facts.practices.items():
+        for i, p in enumerate(items, start=1):
+            entry = catalogue.get(p.name)
+            where = f"practices.{kind}[{i}]（{p.name}）"
+            if entry is None:
+                notes.append(f"{where} 不在做法目录（prompts/practices.yaml）中，草稿按通用说法写入")
+            elif entry.start is not None and facts.year < entry.start:
+                notes.append(f"{where} 一般{entry.start}年起才有，{facts.year}年的总结提到它会被年代检查标出")
+    for path in facts.confirm:
+        if value_at(facts, path) is None:
+            notes.append(f"confirm 中的 {path} 在事实里没有对应的值，可以删去")
+    if facts.confirm:
+        notes.append(f"有{len(facts.confirm)}项沿用往年的数字待核实（confirm），草稿中标为【待核实：…】")
     return notes
+
+
+_PATH_PART = re.compile(r"([a-z_]+)(?:\[(\d+)\])?")
+
+
+def value_at(facts: Facts, path: str) -> Any:
+    """The value at a ``confirm``-style path ("members.total", "activities[2].count", list items from 1);
+    None when the path leads nowhere."""
+    value: Any = facts
+    for part in path.split("."):
+        m = _PATH_PART.fullmatch(part)
+        if m is None:
+            return None
+        value = value.get(m.group(1)) if isinstance(value, dict) else getattr(value, m.group(1), None)
+        if value is None:
+            return None
+        if m.group(2) is not None:
+            i = int(m.group(2)) - 1
+            if not isinstance(value, list) or not 0 <= i < len(value):
+                return None
+            value = value[i]
+    return value

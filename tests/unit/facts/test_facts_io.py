@@ -80,7 +80,7 @@ def test_given_org_name_is_kept():
 def test_xlsx_template_layout(tmp_path: Path):
     path = write_xlsx_template(tmp_path / "事实.xlsx")
     wb = openpyxl.load_workbook(path)
-    assert wb.sheetnames == ["基本信息", "活动", "荣誉", "问题", "打算"]
+    assert wb.sheetnames == ["基本信息", "活动", "荣誉", "问题", "打算", "做法", "要点", "去年荣誉"]
     basic = wb["基本信息"]
     assert [c.value for c in basic[1]] == ["项目", "内容", "说明"]
     labels = [r[0].value for r in basic.iter_rows(min_row=2)]
