@@ -147,6 +147,12 @@ def _facts_strings(facts: Facts) -> list[str]:
     for h in facts.honours:
         out += [h.title, h.level or "", h.recipient or ""]
     out += facts.highlights + facts.problems + facts.plans
+    for items in facts.practices.values():
+        out += [x for p in items for x in (p.name, p.freq or "")]
+    for notes in facts.notes.values():
+        out += notes
+    if facts.last_year is not None:  # the problems section names last year's problems it follows up
+        out += facts.last_year.problems
     if facts.signature.unit:
         out.append(facts.signature.unit)
     return [s for s in out if s]
@@ -186,6 +192,8 @@ def _build_support(facts: Facts, allowed_extra: Iterable[Any]) -> _Support:
         for v in (a.count, a.participants):
             if v is not None:
                 sup.numbers.add(float(v))
+    for items in facts.practices.values():
+        sup.numbers |= {float(p.count) for p in items if p.count is not None}
     for h in facts.honours:
         if h.year:
             sup.years.add(h.year)
@@ -641,4 +649,13 @@ def unused_facts(text: str | ReportText, facts: Facts) -> list[Finding]:
         for i, item in enumerate(getattr(facts, key)):
             if not used(item, 0.5):
                 add(f"{key}[{i}]", labels[key], item)
+    flat = re.sub(r"[“”‘’]", "", full)
+    for kind, items in facts.practices.items():
+        for i, p in enumerate(items):
+            if re.sub(r"[“”‘’]", "", p.name) not in flat:
+                add(f"practices.{kind}[{i}]", labels["practices"], p.name)
+    for kind, notes in facts.notes.items():
+        for i, note in enumerate(notes):
+            if not used(note, 0.6):
+                add(f"notes.{kind}[{i}]", labels["notes"], note)
     return out

@@ -30,11 +30,19 @@ from draftkit.facts import Facts
 MARKER_OPEN = "【待补充："
 MARKER_CLOSE = "】"
 MARKER_RE = re.compile(r"【待补充：([^】]*)】")
+#: a number carried over from last year's report (``Facts.confirm``) and not yet confirmed
+CONFIRM_OPEN = "【待核实："
+CONFIRM_RE = re.compile(r"【待核实：([^】]*)】")
 
 
 def marker(label: str) -> str:
     """The visible gap marker: 【待补充：党员总数】."""
     return f"{MARKER_OPEN}{label}{MARKER_CLOSE}"
+
+
+def confirm_marker(label: str) -> str:
+    """The visible to-confirm marker after a carried-over number: 【待核实：党员总数】."""
+    return f"{CONFIRM_OPEN}{label}{MARKER_CLOSE}"
 
 
 class PlanError(DraftkitError, ValueError):
@@ -216,6 +224,7 @@ class SectionPlan(BaseModel):
     children: list[str] = Field(default_factory=list)
     feeds: list[str] = Field(default_factory=list)
     activities: list[int] = Field(default_factory=list)  # indices into facts.activities
+    takes: list[str] = Field(default_factory=list)  # section kinds whose practices and notes it writes
     markers: dict[str, str] = Field(default_factory=dict)
     missing: dict[str, str] = Field(default_factory=dict)  # required facts that are absent → marker label
     query: str = ""
@@ -290,6 +299,29 @@ def _route_activities(outline: Outline, facts: Facts) -> dict[str, list[int]]:
     return routes
 
 
+def _route_kinds(outline: Outline, facts: Facts) -> dict[str, list[str]]:
+    """Section kinds (of ``facts.practices`` and ``facts.notes``) per section id: the section taking
+    activities of that kind, else the first section of that kind with a body, else the catch-all."""
+    taking: dict[str, str] = {}
+    by_kind: dict[str, str] = {}
+    catch_all = None
+    for s in outline.walk():
+        for k in s.activities:
+            taking.setdefault(k, s.id)
+        if s.template and s.template != "lead":
+            by_kind.setdefault(s.kind, s.id)
+        if s.catch_all and catch_all is None:
+            catch_all = s.id
+    routes: dict[str, list[str]] = {}
+    for kind in dict.fromkeys([*facts.practices, *facts.notes]):
+        if not (facts.practices.get(kind) or facts.notes.get(kind)):
+            continue
+        target = taking.get(kind) or by_kind.get(kind) or catch_all
+        if target is not None:
+            routes.setdefault(target, []).append(kind)
+    return routes
+
+
 def _format_query(pattern: str, facts: Facts, titles: list[str]) -> str:
     text = pattern.format(titles=" ".join(titles), brand=facts.brand or "", org_type=facts.org_type,
                           unit=facts.unit, year=facts.year)
@@ -300,21 +332,24 @@ def plan_report(facts: Facts, seed: int = 0, settings: Settings | None = None) -
     """The ordered, numbered section plan of the report these facts describe."""
     outline = load_outline(facts.report_kind, settings)
     routes = _route_activities(outline, facts)
+    kind_routes = _route_kinds(outline, facts)
     common = common_phrases(settings)
 
     def build(node: OutlineSection, level: int, parent: str | None) -> dict[str, Any] | None:
         kids = [k for k in (build(c, level + 1, node.id) for c in node.children) if k is not None]
         acts = routes.get(node.id, [])
-        fed = any(has_value(fact_value(facts, f)) for f in node.feeds) or bool(acts) or bool(kids)
+        takes = kind_routes.get(node.id, [])
+        fed = any(has_value(fact_value(facts, f)) for f in node.feeds) or bool(acts) or bool(kids) or bool(takes)
         if not (node.required or fed):
             return None
         entry: dict[str, Any] = {"node": node, "level": level, "parent": parent, "children": kids,
-                                 "activities": acts, "feeds": list(node.feeds), "markers": dict(node.markers),
+                                 "activities": acts, "takes": takes, "feeds": list(node.feeds),
+                                 "markers": dict(node.markers),
                                  "template": node.template, "phrases": node.phrases or node.kind,
                                  "length": node.length}
         if len(kids) == 1 and not kids[0]["children"]:  # a lone child is folded into its parent
             only = kids[0]
-            entry.update(children=[], activities=only["activities"], feeds=only["feeds"],
+            entry.update(children=[], activities=only["activities"], takes=only["takes"], feeds=only["feeds"],
                          markers=only["markers"], template=only["template"], phrases=only["phrases"],
                          length=only["length"])
         return entry
@@ -329,8 +364,8 @@ def plan_report(facts: Facts, seed: int = 0, settings: Settings | None = None) -
         acts = entry["activities"]
         missing = {}
         for path, label in entry["markers"].items():
-            if path == "activities":
-                if not acts:
+            if path == "activities":  # practices or notes of the section stand in for activities
+                if not acts and not entry["takes"]:
                     missing[path] = label
             elif path == "activities.count":
                 continue  # per activity, at render time
@@ -341,6 +376,7 @@ def plan_report(facts: Facts, seed: int = 0, settings: Settings | None = None) -
             id=node.id, title=title, heading=heading_number(entry["level"], n) + title, level=entry["level"],
             kind=node.kind, template=entry["template"], phrases=entry["phrases"], parent=entry["parent"],
             children=[c["node"].id for c in entry["children"]], feeds=entry["feeds"], activities=acts,
+            takes=entry["takes"],
             markers=entry["markers"], missing=missing, query=_format_query(node.query, facts, titles),
             length=entry["length"],
         ))

@@ -285,6 +285,27 @@ def _exemplars_for(index: Any, sp: SectionPlan, facts: Facts, exclude: list[str]
 # The report
 
 
+def render_skeletons(plan: ReportPlan, facts: Facts, settings: Settings | None = None,
+                     ) -> tuple[dict[str, str], list[str]]:
+    """Every section's skeleton in report order, each lead chosen not to open like an earlier section;
+    also the 【待核实】 labels (carried-over numbers) in order."""
+    skeletons: dict[str, str] = {}
+    confirms: list[str] = []
+    for sp in plan.sections:
+        sk = render_skeleton(plan, sp, facts, settings, avoid=[t for t in skeletons.values() if t])
+        skeletons[sp.id] = sk.text
+        confirms += sk.confirms
+    return skeletons, confirms
+
+
+def _closing_avoid(plan: ReportPlan, skeletons: dict[str, str]) -> list[str]:
+    """The paragraphs the closing must not open like: the plans section's and the last section's."""
+    texts = [skeletons[sp.id] for sp in plan.sections if sp.kind == "plans" and skeletons.get(sp.id)]
+    if plan.sections and skeletons.get(plan.sections[-1].id):
+        texts.append(skeletons[plan.sections[-1].id])
+    return [p for t in texts for p in t.split("\n")[:1]]
+
+
 def draft_report(facts: Facts, index: Any = None, backend: Backend | str | None = None, seed: int = 0,
                  progress: ProgressFn | None = None, on_event: EventFn | None = None,
                  settings: Settings | None = None) -> Report:
@@ -295,9 +316,12 @@ def draft_report(facts: Facts, index: Any = None, backend: Backend | str | None 
     emit = _emitter(on_event)
     plan = plan_report(facts, seed=seed, settings=settings)
     opening = render_part(plan.opening_template, plan, facts, settings).text
-    closing = render_part(plan.closing_template, plan, facts, settings).text
-    skeletons = {sp.id: render_skeleton(plan, sp, facts, settings).text for sp in plan.sections}
+    skeletons, confirms = render_skeletons(plan, facts, settings)
+    closing = render_part(plan.closing_template, plan, facts, settings, avoid=_closing_avoid(plan, skeletons)).text
     warnings: list[str] = []
+    if confirms:
+        warnings.append(f"有{len(confirms)}个数字沿用往年总结、尚待核实：{'、'.join(dict.fromkeys(confirms))}"
+                        "（核实后从事实的 confirm 中删去，草稿中的【待核实】标记随之消失）。")
     if index is None:
         warnings.append("没有打开范文库（index），本次起草没有参考范文。")
     if "signature.date" in plan.missing:
@@ -388,7 +412,8 @@ def draft_section(report: Report, section_id: str, facts: Facts, index: Any = No
         sp = plan.section(section_id)
     except KeyError:
         raise KeyError(f"section {section_id!r} ({old.heading}) has no facts to draw on any more") from None
-    skeleton = render_skeleton(plan, sp, facts, settings).text
+    others = [s.text or s.skeleton for s in report.sections if s.id != section_id]
+    skeleton = render_skeleton(plan, sp, facts, settings, avoid=others).text
     warnings: list[str] = []
     exclude: list[str] = []
     if index is not None:

@@ -30,4 +30,8 @@ def fact_strings(facts: Facts) -> list[str]:
     for h in facts.honours:
         out += [h.title, h.recipient or ""]
     out += [x.rstrip("。；，") for x in facts.highlights + facts.problems + facts.plans]
+    for items in facts.practices.values():  # version 2: practices (with their slots) and her own points
+        out += [x for p in items for x in (p.name, p.freq or "")]
+    for notes in facts.notes.values():
+        out += [n.rstrip("。；，") for n in notes]
     return [s for s in out if s]
