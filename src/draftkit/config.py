@@ -42,6 +42,10 @@ class Settings(BaseSettings):
     fusion: Literal["convex", "rrf"] = "convex"  # how hybrid search merges dense and lexical (ranking.py)
     dense_weight: float = Field(default=0.8, ge=0.0, le=1.0)  # convex fusion: the dense side's weight
 
+    max_file_mb: float = Field(default=50.0, gt=0)  # ingest: a source file over this size is refused
+    max_file_chars: int = Field(default=1_000_000, gt=0)  # ingest: … and one that yields more characters
+    build_confirm_seconds: float = Field(default=600.0, ge=0)  # index build: ask before a longer estimated embedding
+
     backend: str = "template"  # template | openai | llamacpp
     llm_model: str = ""  # llamacpp: path or a name installed by `draftkit models install`; openai: model name
     openai_base_url: str = "http://127.0.0.1:8000/v1"

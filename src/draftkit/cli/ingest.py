@@ -112,9 +112,12 @@ def register(app: typer.Typer) -> None:
             out.parent.mkdir(parents=True, exist_ok=True)
             with out.open("w", encoding="utf-8") as fh:
                 for row in chunks:
-                    fh.write(json.dumps(row, ensure_ascii=False) + "\n")
+                    fh.write(json.dumps(row, ensure_ascii=False).encode("utf-8", "backslashreplace").decode("utf-8")
+                             + "\n")
         if as_json:
-            typer.echo(json.dumps({"files": [_file_row(r) for r in results], "chunks": chunks}, ensure_ascii=False))
+            text = json.dumps({"files": [_file_row(r) for r in results], "chunks": chunks}, ensure_ascii=False)
+            # paths are escaped at ingestion; this keeps stdout valid UTF-8 whatever slips through
+            typer.echo(text.encode("utf-8", "backslashreplace").decode("utf-8"))
         else:
             _print_table(results)
             ok = sum(r.status == "ok" for r in results)

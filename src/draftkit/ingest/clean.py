@@ -82,6 +82,7 @@ class _Rules:
         )
         self.file_name_re = re.compile(data.get("file_name_line", r"^(?P<name>\S.{3,100}?)\.(?:docx?|pdf|wps|txt)$"))
         self.hidden = compile_any(data.get("hidden_text", []))
+        self.radicals = str.maketrans({str(k): str(v) for k, v in (data.get("lookalike_radicals") or {}).items()})
         ol = data.get("outline", {}) or {}
         self.outline_label = re.compile(ol.get("label", r"^(?:目\s*录|提\s*纲)\s*[:：]?$"))
         self.outline_min_lines = int(ol.get("min_lines", 3))
@@ -166,7 +167,8 @@ _LOOKALIKE_RE = re.compile("[\u2e80-\u2eff\u2f00-\u2fdf\uf900-\ufaff\U0002f800-\
 
 
 def _nfkc_lookalike(m: re.Match[str]) -> str:
-    return unicodedata.normalize("NFKC", m.group(0))
+    ch = m.group(0)
+    return unicodedata.normalize("NFKC", ch.translate(_rules().radicals))
 
 
 def normalize_characters(text: str) -> tuple[str, list[Removal]]:

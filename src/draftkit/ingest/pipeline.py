@@ -14,7 +14,14 @@ from pathlib import Path
 
 from draftkit.ingest.chunk import chunk_document
 from draftkit.ingest.clean import CleanResult, blank_result, clean_text
-from draftkit.ingest.load import SUPPORTED_EXTENSIONS, IngestError, load_file
+from draftkit.ingest.load import (
+    SUPPORTED_EXTENSIONS,
+    IngestError,
+    LoadLimits,
+    display_path,
+    load_file,
+    special_file_kind,
+)
 from draftkit.ingest.models import Block, Document, FileResult
 from draftkit.ingest.structure import parse_structure
 
@@ -59,13 +66,15 @@ def process_text(
     )
 
 
-def ingest_file(path: str | os.PathLike[str]) -> Document:
-    """Load, clean, structure and chunk one file. Raises :class:`IngestError` for a bad file."""
-    loaded = load_file(path)
+def ingest_file(path: str | os.PathLike[str], limits: LoadLimits | None = None) -> Document:
+    """Load, clean, structure and chunk one file. Raises :class:`IngestError` for a bad file.
+
+    ``Document.path`` is :func:`display_path` of ``path`` (an undecodable file name escaped)."""
+    loaded = load_file(path, limits)
     doc = process_text(
         loaded.text,
         doc_id=loaded.sha256[:16],
-        source=str(path),
+        source=display_path(path),
         sha256=loaded.sha256,
         fmt=loaded.format,
         blocks=loaded.blocks if loaded.format in ("docx", "doc") else None,
@@ -93,6 +102,7 @@ def iter_source_files(paths: Iterable[str | os.PathLike[str]]) -> list[tuple[Pat
     for raw in paths:
         p = Path(raw)
         if p.is_dir():
+            # os.walk does not follow symbolic links to folders, so a link loop cannot trap it
             for root, dirs, files in os.walk(p):
                 dirs[:] = sorted(d for d in dirs if not d.startswith("."))
                 for name in sorted(files):
@@ -110,25 +120,29 @@ def ingest_paths(paths: Iterable[str | os.PathLike[str]], progress: Progress | N
     files = iter_source_files(paths)
     results: list[FileResult] = []
     total = len(files)
+    limits = LoadLimits.from_settings()
     for done, (path, supported) in enumerate(files, start=1):
+        name = display_path(path)
         if not supported:
-            ext = path.suffix.lower() or "(none)"
-            results.append(FileResult(path=str(path), status="skipped",
-                                      error=f"{path}: unsupported file type '{ext}'"))
+            ext = display_path(path.suffix.lower()) or "(none)"
+            results.append(FileResult(path=name, status="skipped", error=f"{name}: unsupported file type '{ext}'"))
+        elif (kind := special_file_kind(path)) is not None:
+            results.append(FileResult(path=name, status="skipped", error=f"{name}: not a regular file ({kind})"))
         else:
             try:
-                doc = ingest_file(path)
-                results.append(FileResult(path=str(path), status="ok", document=doc))
+                doc = ingest_file(path, limits)
+                results.append(FileResult(path=name, status="ok", document=doc))
             except IngestError as exc:
-                results.append(FileResult(path=str(path), status="error", error=str(exc)))
+                results.append(FileResult(path=name, status="error", error=str(exc)))
             except MemoryError:
-                results.append(FileResult(path=str(path), status="error", error=f"{path}: out of memory"))
+                results.append(FileResult(path=name, status="error", error=f"{name}: out of memory"))
             except Exception as exc:  # noqa: BLE001 - a batch never stops for one file
-                results.append(FileResult(path=str(path), status="error",
-                                          error=f"{path}: unexpected error: {exc.__class__.__name__}: {exc}"))
+                results.append(FileResult(path=name, status="error",
+                                          error=f"{name}: unexpected error: {exc.__class__.__name__}: {exc}"))
         if progress is not None:
             try:
-                progress(done, total, str(path))
+                progress(done, total, name)
             except Exception:  # noqa: BLE001 - a broken progress callback must not break ingestion
                 pass
     return results
+
