@@ -53,7 +53,7 @@ def element_bomb() -> bytes:
 
 def entity_bomb() -> bytes:
     """Billion laughs inside word/document.xml."""
-    ents = '<!ENTITY a0 "lol">' + "".join(f'<!ENTITY a{i} "{"&a%d;" % (i - 1) * 10}">' for i in range(1, 10))
+    ents = '<!ENTITY a0 "lol">' + "".join(f'<!ENTITY a{i} "{f"&a{i - 1};" * 10}">' for i in range(1, 10))
     xml = (f'<?xml version="1.0"?><!DOCTYPE w:document [{ents}]><w:document {W}><w:body><w:p><w:r><w:t>&a9;'
            "</w:t></w:r></w:p></w:body></w:document>")
     return _docx_package(xml.encode())
