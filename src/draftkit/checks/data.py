@@ -12,13 +12,12 @@ from typing import Any
 import yaml
 
 from draftkit.config import prompts_path
+from draftkit.zh import CN_DIGITS, CN_NUMERAL_CHARS, CN_UNITS, cn_to_int
+
+__all__ = ["CJK", "CN_DIGITS", "CN_NUMERAL_CHARS", "CN_UNITS", "bigram_coverage", "bigrams", "checks_data",
+           "cn_to_int", "load_yaml", "normalize_for_match"]
 
 CJK = "\u4e00-\u9fff"
-CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
-CN_UNITS = {"十": 10, "百": 100, "千": 1000, "万": 10000}
-CN_NUMERAL_CHARS = "".join(CN_DIGITS) + "".join(CN_UNITS)
-
-
 @lru_cache(maxsize=16)
 def _load_yaml_cached(path: str, mtime: float) -> dict[str, Any]:
     return yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
@@ -45,31 +44,6 @@ def load_yaml(name: str) -> dict[str, Any]:
 
 def checks_data() -> dict[str, Any]:
     return load_yaml("checks.yaml")
-
-
-def cn_to_int(s: str) -> int | None:
-    """A Chinese numeral to an int: "十二" → 12, "二十三" → 23, "一百零五" → 105, "两" → 2.
-
-    Returns None when ``s`` is not a well-formed numeral.
-    """
-    if not s or any(ch not in CN_NUMERAL_CHARS for ch in s):
-        return None
-    if all(ch in CN_DIGITS for ch in s) and len(s) > 1:  # "二〇二四": digit by digit
-        return int("".join(str(CN_DIGITS[ch]) for ch in s))
-    total, section, digit = 0, 0, None
-    for ch in s:
-        if ch in CN_DIGITS:
-            digit = CN_DIGITS[ch]
-        else:
-            unit = CN_UNITS[ch]
-            if unit == 10000:
-                section = (section + (digit or 0)) * unit
-                total += section
-                section = 0
-            else:
-                section += (1 if digit is None else digit) * unit
-            digit = None
-    return total + section + (digit or 0)
 
 
 _PUNCT_RE = re.compile(r"[\s\u3000，。、；：！？,.;:!?“”\"'‘’（）()《》〈〉【】\[\]—…·\-]+")

@@ -16,7 +16,7 @@ from pydantic import BaseModel, Field
 
 Severity = Literal["P0", "P1", "P2"]
 SEVERITIES: tuple[Severity, ...] = ("P0", "P1", "P2")
-CHECKS: tuple[str, ...] = ("facts", "era", "residue", "reuse")
+CHECKS: tuple[str, ...] = ("facts", "era", "residue", "reuse", "proofread")
 
 
 class ReuseSource(BaseModel):
@@ -36,7 +36,7 @@ class ReuseSource(BaseModel):
 
 
 class Finding(BaseModel):
-    check: str  # facts | era | residue | reuse
+    check: str  # facts | era | residue | reuse | proofread
     severity: Severity  # P0 must fix, P1 should fix, P2 note
     rule: str  # which rule fired, e.g. "era.stale_guiding", "facts.number_contradicts"
     section: str | None = None  # the innermost heading as printed ("（一）思想政治建设")
@@ -48,6 +48,10 @@ class Finding(BaseModel):
     source: ReuseSource | None = None  # reuse: where the text came from
     fact: str | None = None  # facts: the facts field concerned ("members.total")
     raw: bool = False  # paragraph/span refer to the raw (uncleaned) text of the file
+    #: the text that replaces ``span`` when the fix is certain (offered as a tracked change), else None
+    replacement: str | None = None
+    #: proofread: the overlay key that switches this entry off ("typo:布署", "term:习总书记"), else None
+    entry: str | None = None
 
     def sort_key(self) -> tuple:
         return (SEVERITIES.index(self.severity), self.paragraph if self.paragraph is not None else -1, self.span[0])

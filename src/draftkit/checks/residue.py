@@ -9,14 +9,13 @@
 * ``residue.duplicate`` (P1): a paragraph repeated word for word.
 * ``residue.heading_gap`` / ``residue.heading_first`` / ``residue.heading_disorder`` (P1):
   heading numbers that skip (一、 then 三、), start late, or go back ((二) before (一)).
-* ``residue.halfwidth`` (P2): half-width punctuation between Chinese characters (one finding
-  per paragraph, with the count).
 * ``residue.convert_error`` (P1): words that 文库 sites' converters put in place of the right
   ones (效劳 for 服务, 原那么 for 原则, 根底 for 基础 …; ``residue.convert_errors`` in
   ``prompts/checks.yaml``), each with its correction. Ingestion keeps them as written (they are
   the source's words); in a report under review they are both an error and a sign of copying.
 
-Placeholders, furniture, convert errors and half-width punctuation are looked for in the raw text (the file as
+Half-width punctuation between Chinese characters is the proofreading check's
+(``proofread.punct``, :mod:`draftkit.checks.proofread`). Placeholders, furniture and convert errors are looked for in the raw text (the file as
 submitted, ``ReportText.residue_paragraphs``); duplicates and headings in the cleaned
 paragraphs, where page markers no longer cut sentences. Everything is linear in the text.
 """
@@ -28,7 +27,7 @@ import re
 from functools import lru_cache
 from typing import Any
 
-from draftkit.checks.data import CJK, checks_data, normalize_for_match
+from draftkit.checks.data import checks_data, normalize_for_match
 from draftkit.checks.document import Paragraph, ReportText
 from draftkit.checks.models import Finding
 
@@ -36,7 +35,6 @@ CHECK = "residue"
 MIN_DUPLICATE_CHARS = 15  # shorter repeated lines ("一、基本情况") are not reported
 
 _CN = "一二三四五六七八九十"
-_HALFWIDTH_RE = re.compile(rf"(?<=[{CJK}])[,;:?!()](?=[{CJK}])")
 
 _REMOVAL_RULES: dict[str, tuple[str, str]] = {  # ingest rule → (finding rule, severity)
     "furniture": ("residue.furniture", "P0"),
@@ -78,7 +76,7 @@ class _Located:
 
 
 def check_residue(doc: ReportText | str | Any) -> list[Finding]:
-    """Placeholders, site furniture, duplicated paragraphs, heading numbering, half-width punctuation."""
+    """Placeholders, site furniture, convert errors, duplicated paragraphs, heading numbering."""
     rt = ReportText.from_text(doc, detect=False) if isinstance(doc, str) else ReportText.coerce(doc)
     findings: list[Finding] = []
     raw_paras = rt.residue_paragraphs
@@ -88,12 +86,15 @@ def check_residue(doc: ReportText | str | Any) -> list[Finding]:
         furniture = _furniture(loc, raw)
         findings += furniture
         findings += _placeholders(loc, raw, [(f.paragraph, f.span) for f in furniture])
-        furniture_paras = {f.paragraph for f in furniture if f.rule == "residue.furniture"}
-        findings += _halfwidth(raw_paras, raw, furniture_paras)
-        findings += _convert_errors(raw_paras, raw, furniture_paras)
+        findings += _convert_errors(raw_paras, raw, furniture_paragraphs(furniture))
     findings += _duplicates(rt.paragraphs)
     findings += _headings(rt.paragraphs)
     return findings
+
+
+def furniture_paragraphs(findings: list[Finding]) -> set[int | None]:
+    """The paragraphs that are site furniture lines (reported as such; the text checks skip them)."""
+    return {f.paragraph for f in findings if f.rule == "residue.furniture"}
 
 
 def _finding(p: Paragraph, rule: str, severity: str, s: int, e: int, message: str, suggestion: str | None,
@@ -176,26 +177,6 @@ def _placeholders(loc: _Located, raw: bool, furniture: list[tuple[int | None, tu
     return out
 
 
-# --------------------------------------------------------------------------- half-width punctuation
-def _halfwidth(paragraphs: list[Paragraph], raw: bool, skip: set[int | None]) -> list[Finding]:
-    out: list[Finding] = []
-    sug = _msg("residue.suggest_halfwidth")
-    for p in paragraphs:
-        if p.index in skip:  # a furniture line is reported as furniture
-            continue
-        first = None
-        count = 0
-        for m in _HALFWIDTH_RE.finditer(p.text):
-            count += 1
-            if first is None:
-                first = m
-        if first is not None:
-            s, e = first.start(), first.end()
-            out.append(_finding(p, "residue.halfwidth", "P2", s, e,
-                                _msg("residue.halfwidth", count=count, text=p.text[max(0, s - 2) : e + 2]), sug, raw))
-    return out
-
-
 # --------------------------------------------------------------------------- convert errors
 @lru_cache(maxsize=4)
 def _compiled_convert_errors(rules: tuple[tuple[str, str], ...]) -> list[tuple[re.Pattern[str], str]]:
@@ -235,9 +216,9 @@ def _convert_errors(paragraphs: list[Paragraph], raw: bool, skip: set[int | None
             if s < last_end:  # overlapping rules ("存在的缺乏" and "的缺乏"): the longer one reports
                 continue
             last_end = e
-            out.append(_finding(p, "residue.convert_error", "P1", s, e,
-                                _msg("residue.convert_error", text=p.text[s:e], fix=fix),
-                                _msg("residue.suggest_convert_error", fix=fix), raw))
+            found = _finding(p, "residue.convert_error", "P1", s, e, _msg("residue.convert_error", text=p.text[s:e], fix=fix),
+                             _msg("residue.suggest_convert_error", fix=fix), raw)
+            out.append(found.model_copy(update={"replacement": fix}))
     return out
 
 

@@ -18,6 +18,7 @@ from draftkit.checks.document import ReportText
 from draftkit.checks.era import check_era
 from draftkit.checks.fidelity import unsupported_facts, unused_facts
 from draftkit.checks.models import CheckResult, Finding, summarize
+from draftkit.checks.proofread import MAX_CHARS, Overlay, check_proofread, proofread_capped
 from draftkit.checks.residue import check_residue
 from draftkit.checks.reuse import DEFAULT_MAX_QUERIES, DEFAULT_MODE, check_reuse
 from draftkit.facts import Facts
@@ -71,10 +72,14 @@ def open_index(index: Any) -> Any:
 def run_checks(doc: Any, facts: Facts | None = None, year: int | None = None, index: Any = None,
                reuse_threshold: float = 0.5, *, max_reuse_queries: int = DEFAULT_MAX_QUERIES,
                reuse_mode: str = DEFAULT_MODE,
-               max_per_rule: int = MAX_FINDINGS_PER_RULE) -> CheckResult:
-    """Run facts (when ``facts`` are given), era, residue and reuse (when ``index`` is given).
+               max_per_rule: int = MAX_FINDINGS_PER_RULE, proofread: bool = True,
+               overlay: Overlay | None = None) -> CheckResult:
+    """Run facts (when ``facts`` are given), era, residue, proofread (unless ``proofread=False``) and
+    reuse (when ``index`` is given).
 
     ``doc``: a ReportText, plain text, a Path, a drafting Report or an ingested Document.
+    ``overlay``: the proofreading overlay (default: ``proofread.yaml`` in the data directory; a broken
+    one raises :class:`~draftkit.checks.proofread.ProofreadConfigError` naming the file).
     """
     rt = ReportText.coerce(doc)
     messages = checks_data()["messages"]
@@ -98,7 +103,12 @@ def run_checks(doc: Any, facts: Facts | None = None, year: int | None = None, in
         findings += timed("era", check_era, rt, y, facts.report_kind if facts is not None else None)
     else:
         notes.append(messages["era.no_year"])
-    findings += timed("residue", check_residue, rt)
+    residue = timed("residue", check_residue, rt)
+    findings += residue
+    if proofread:
+        findings += timed("proofread", check_proofread, rt, overlay=overlay, residue=residue)
+        if proofread_capped(rt):
+            notes.append(messages["proofread.capped"].format(chars=MAX_CHARS))
 
     reuse = None
     idx = open_index(index)
@@ -133,7 +143,8 @@ def _cap(findings: list[Finding], limit: int) -> tuple[list[Finding], dict[str, 
     counts: dict[str, int] = {}
     kept: list[Finding] = []
     for f in findings:
-        counts[f.rule] = counts.get(f.rule, 0) + 1
-        if counts[f.rule] <= limit:
+        key = f.entry or f.rule  # proofreading: per entry, so 300 half-width commas do not hide a typo
+        counts[key] = counts.get(key, 0) + 1
+        if counts[key] <= limit:
             kept.append(f)
     return kept, {r: n for r, n in counts.items() if n > limit}
