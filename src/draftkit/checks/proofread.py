@@ -46,6 +46,7 @@ from draftkit.checks.data import CJK, checks_data, load_yaml
 from draftkit.checks.document import Paragraph, ReportText
 from draftkit.checks.models import SEVERITIES, Finding
 from draftkit.config import Settings, get_settings
+from draftkit.errors import DraftkitError
 from draftkit.zh import find_dates, parse_date
 
 CHECK = "proofread"
@@ -72,7 +73,7 @@ _GUARDED_LENGTH = 3
 log = logging.getLogger(__name__)
 
 
-class ProofreadConfigError(ValueError):
+class ProofreadConfigError(DraftkitError, ValueError):
     """The overlay file cannot be read: names the file and the problem."""
 
     def __init__(self, path: str | Path, message: str):
