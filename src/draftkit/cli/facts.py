@@ -1,4 +1,4 @@
-"""`draftkit facts template|check`: the secretary's facts file (a thin shell over draftkit.facts)."""
+"""`draftkit facts template|check|from-report`: the secretary's facts file (a thin shell over draftkit.facts)."""
 
 from __future__ import annotations
 
@@ -57,10 +57,56 @@ def check_cmd(
         for label in render_skeleton(plan, sp, facts).markers:
             gaps.append(f"{sp.heading}：{label}")
     gaps += [f"落款：{label}" for label in plan.missing.values()]
+    confirms = [f"{sp.heading}：{label}" for sp in plan.sections for label in render_skeleton(plan, sp, facts).confirms]
+    if confirms:
+        typer.echo("  草稿中将标【待核实】的沿用数字：")
+        for c in confirms:
+            typer.echo(f"    - {c}")
     if gaps:
         typer.echo("  草稿中将留【待补充】的事实：")
         for g in gaps:
             typer.echo(f"    - {g}")
+
+
+@facts_app.command("from-report")
+def from_report_cmd(
+    path: Annotated[Path, typer.Argument(metavar="FILE", help="A past report: .docx, .txt, .md or .pdf.")],
+    year: Annotated[int, typer.Option("--year", help="The year of the report to draft (e.g. 2025).")],
+    out: Annotated[Path | None, typer.Option("--out", help="Facts file to write (.yaml, .json or .xlsx); "
+                                                            "default: print YAML.")] = None,
+    force: Annotated[bool, typer.Option("--force", help="Overwrite an existing --out file.")] = False,
+) -> None:
+    """Start this year's facts from last year's report: unit, numbers, activities, practices, brand.
+
+    Carried-over numbers are listed under confirm (the draft marks them 【待核实】); last year's
+    honours, problems and plans go under last_year, never as this year's."""
+    from draftkit.draft.from_report import facts_from_report
+    from draftkit.facts import dump_facts_yaml, save_facts
+    from draftkit.ingest.load import IngestError
+
+    if out is not None and out.exists() and not force:
+        typer.echo(f"错误：{out} 已存在（加 --force 覆盖） / {out} exists (use --force)", err=True)
+        raise typer.Exit(2)
+    try:
+        result = facts_from_report(path, year)
+    except (IngestError, FactsError) as exc:
+        typer.echo(f"错误：{exc}", err=True)
+        raise typer.Exit(1) from None
+    facts = result.facts
+    if out is None:
+        typer.echo(dump_facts_yaml(facts), nl=False)
+    else:
+        try:
+            save_facts(facts, out)
+        except (OSError, FactsError) as exc:
+            typer.echo(f"错误：无法写入 {out}：{exc}", err=True)
+            raise typer.Exit(2) from None
+        typer.echo(f"已写入 {out}：活动{len(facts.activities)}项，"
+                   f"做法{sum(len(v) for v in facts.practices.values())}项，待核实{len(facts.confirm)}项")
+    for note in result.skipped:
+        typer.echo(f"  注意：{note}", err=True)
+    if out is not None:
+        typer.echo(f"核对后运行 draftkit facts check {out}", err=True)
 
 
 def register(app: typer.Typer) -> None:

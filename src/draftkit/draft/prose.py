@@ -115,9 +115,18 @@ def drop_doubled_level(text: str) -> str:
     return _LEVEL.sub(fix, text)
 
 
+_CONFIRM_BEFORE_MEASURE = re.compile(r"(【待核实：[^】]*】)([名个份人次期场节户支项])")
+
+
+def confirm_after_measure(text: str) -> str:
+    """``18【待核实：党员总数】名`` → ``18名【待核实：党员总数】``: the number stays whole to read."""
+    return _CONFIRM_BEFORE_MEASURE.sub(r"\2\1", text)
+
+
 def polish(text: str) -> str:
-    """The fixes every template text gets: nested quotes, then doubled level words."""
-    return drop_doubled_level(nest_quotes(text))
+    """The fixes every template text gets: nested quotes, doubled level words, to-confirm markers
+    after the measure word."""
+    return confirm_after_measure(drop_doubled_level(nest_quotes(text)))
 
 
 _CLAUSE = re.compile(r"^[^，,。；：:！？]*")

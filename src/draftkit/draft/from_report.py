@@ -1,0 +1,266 @@
+"""Last year's report as the starting point: a past report (any file ingest reads) → facts for year Y.
+
+What it carries over, and how:
+
+- unit, org type, org name and parent org, from the report;
+- the members and structure numbers, activities (title, section kind, count), practices found from
+  the catalogue (``prompts/practices.yaml``), the brand;
+- every number carried over is listed in ``confirm`` (the draft shows 【待核实：…】 until the user
+  removes it from there);
+- last year's honours, problems and plans go under ``last_year`` (reference only, never this year's);
+- era wording never carries over: an activity or practice named after a campaign or anniversary
+  that is not of year Y is left out (and reported), and drafting regenerates the era lines from Y;
+- a masked number (``X名``, ``**名``, ``xx次``) gives no value: only Arabic digits are read, never
+  next to a mask.
+
+Rules (patterns, verbs, measures) are data in ``prompts/from_report.yaml``.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from draftkit.config import prompts_path
+from draftkit.era import load_era
+from draftkit.facts import Facts, parse_facts
+from draftkit.ingest.models import Document
+from draftkit.ingest.pipeline import ingest_file
+from draftkit.practices import load_catalogue
+
+#: the report kinds of ingest's structure → Facts.report_kind
+REPORT_KINDS = {"年度总结": "annual_summary", "半年总结": "half_year_summary", "述职报告": "secretary_review"}
+WORK_KINDS = ("theory", "organization", "conduct", "ideology", "integration", "brand", "service", "mass_orgs", "other")
+UNIT_MARKER = "【待补充：单位名称】"
+_MASK_BEFORE = set("Xx*＊×※")
+_MASKED_UNIT = re.compile(r"[Xx*＊×※]{1,}|某")
+
+
+@lru_cache(maxsize=2)
+def _rules_cached(path: str, mtime: float) -> dict[str, Any]:
+    return yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
+
+
+def _rules() -> dict[str, Any]:
+    p = prompts_path("from_report.yaml")
+    return _rules_cached(str(p), p.stat().st_mtime)
+
+
+@dataclass
+class FromReport:
+    """The facts read from a past report, and what was left out (Chinese sentences, for the user)."""
+
+    facts: Facts
+    source: str
+    skipped: list[str] = field(default_factory=list)
+
+
+def _number(text: str, patterns: list[str]) -> int | None:
+    """The first Arabic number any pattern captures, skipping one written next to a mask (1X名)."""
+    for pat in patterns:
+        for m in re.finditer(pat, text):
+            s = m.start(1)
+            if s > 0 and text[s - 1] in _MASK_BEFORE or text[m.end(1):m.end(1) + 1] in _MASK_BEFORE:
+                continue
+            return int(m.group(1))
+    return None
+
+
+def _stale_era_words(year: int) -> list[str]:
+    """Names of campaigns and anniversaries (and their aliases) that are not of ``year``."""
+    era = load_era()
+    words: list[str] = []
+    for item in era.items:
+        if item.kind in ("campaign", "anniversary") and not item.active_in(year):
+            words += [item.name, *item.aliases]
+        elif not item.started_by(year):
+            words += [item.name, *item.aliases]
+    return sorted({w.strip("“”") for w in words if w}, key=len, reverse=True)
+
+
+def _segments(text: str) -> list[str]:
+    return [s for s in re.split(r"[，,。；;！？!?：:\n]", text) if s.strip()]
+
+
+def _activities(doc: Document, rules: dict[str, Any]) -> list[dict[str, Any]]:
+    verbs = "|".join(sorted(rules["activity_verbs"], key=len, reverse=True))
+    measures = "".join(rules["activity_measures"])
+    lo, hi = rules["activity_min_chars"], rules["activity_max_chars"]
+    first = re.compile(rf"(?:{verbs})([^，。；、\d\sXx*＊]{{{lo},{hi}}}?)(\d+)([{measures}])")
+    more = re.compile(rf"^、([^，。；、\d\sXx*＊]{{{lo},{hi}}}?)(\d+)([{measures}])")
+    strip = sorted(rules["activity_strip_prefix"], key=len, reverse=True)
+    inner = list(rules["activity_inner_verbs"])
+    skip = set(rules["activity_skip"])
+    out: list[dict[str, Any]] = []
+    seen: set[str] = set()
+    for chunk in doc.chunks:
+        kind = chunk.kind if chunk.kind in WORK_KINDS else None
+        if kind is None:
+            continue
+        for seg in _segments(chunk.text):
+            pos = 0
+            while True:
+                m = first.search(seg, pos)
+                if m is None:
+                    break
+                found = [m]
+                rest = seg[m.end():]
+                while (n := more.match(rest)) is not None:
+                    found.append(n)
+                    rest = rest[n.end():]
+                pos = m.end()
+                for f in found:
+                    title = f.group(1)
+                    for v in inner:  # "上半年召开支委会": the name follows the last verb
+                        if v in title:
+                            title = title[title.rindex(v) + len(v):]
+                    for p in strip:
+                        title = title.removeprefix(p)
+                    title = title.strip("“”\"'（）() ")
+                    if title.count("“") != title.count("”") or "”" in title[:1]:
+                        continue  # cut out of a quotation (讲 in “小小讲解员”): not a name
+                    if seg[f.end(2):f.end(2) + 1] in _MASK_BEFORE or len(title) < lo or title in skip \
+                            or any(title.endswith(s) for s in skip) or title in seen:
+                        continue
+                    seen.add(title)
+                    out.append({"title": title, "kind": kind, "count": int(f.group(2))})
+    return out
+
+
+def _items(texts: list[str], rules: dict[str, Any]) -> list[str]:
+    """Enumerated items (一是…… / 1. …… / （一）……) of a problems or plans part, lead sentences dropped."""
+    mark = re.compile(rules["item_marks"])
+    out: list[str] = []
+    for text in texts:
+        body = re.sub(r"^[^\n]*\n", "", text, count=1) if "\n" in text else text  # the heading line
+        pieces = [p.strip(" ：:；;。\n") for p in mark.split(body)]
+        if len(pieces) > 1:
+            pieces = pieces[1:]  # what comes before the first mark is the lead
+        for p in pieces:
+            p = re.split(r"[。\n]", p)[0].strip(" ：:；;，,")
+            if 4 <= len(p) <= 80 and not p.endswith(("如下", "以下")):
+                out.append(p)
+    return list(dict.fromkeys(out))[:8]
+
+
+def _honours(doc: Document, rules: dict[str, Any]) -> list[dict[str, Any]]:
+    verbs = "|".join(sorted(rules["honour_verbs"], key=len, reverse=True))
+    pat = re.compile(rf"([^，。；、\n]{{0,14}}?)(?:{verbs})(?:了)?(“[^”]{{2,30}}”|[^，。；、\n]{{2,30}}?称号|[^，。；、\n]{{2,30}})")
+    out: list[dict[str, Any]] = []
+    for chunk in doc.chunks:
+        if chunk.kind != "honours":
+            continue
+        for seg in re.split(r"[。；;\n]", chunk.text):
+            for m in pat.finditer(seg):
+                title = re.sub(r"称号$", "", m.group(2)).strip("“” ")
+                if len(title) < 3 or any(c in title for c in "Xx*＊"):
+                    continue
+                who = m.group(1).split("被")[0].strip(" ，,")
+                item: dict[str, Any] = {"title": title}
+                if 2 <= len(who) <= 14 and not any(c in who for c in "Xx*＊"):
+                    item["recipient"] = who
+                if doc.year:
+                    item["year"] = doc.year
+                out.append(item)
+    return out[:12]
+
+
+def _clean_unit(unit: str | None, rules: dict[str, Any]) -> str | None:
+    """The school or body itself (no 党支部 after it); None when absent or masked (新xx小学)."""
+    if not unit or _MASKED_UNIT.search(unit):
+        return None
+    for suffix in rules["unit_org_suffixes"]:
+        if unit.endswith(suffix) and len(unit) > len(suffix) + 1:
+            return unit[: -len(suffix)]
+    return unit
+
+
+def facts_from_report(path: str | Path, year: int) -> FromReport:
+    """Read a past report and return facts for ``year`` (see the module docstring for what and how).
+
+    Raises :class:`draftkit.ingest.load.IngestError` for a file ingest cannot read, and
+    :class:`draftkit.facts.FactsError` should the result not validate (a bug)."""
+    doc = ingest_file(path)
+    return facts_from_document(doc, year)
+
+
+def facts_from_document(doc: Document, year: int) -> FromReport:
+    """:func:`facts_from_report` on an ingested document."""
+    rules = _rules()
+    text = doc.text
+    skipped: list[str] = []
+    stale = _stale_era_words(year)
+    confirm: list[str] = []
+    data: dict[str, Any] = {"version": 2, "year": year}
+
+    unit = _clean_unit(doc.unit, rules)
+    data["unit"] = unit or UNIT_MARKER
+    if unit is None:
+        skipped.append("单位名称读不出来（或被打码），请补上")
+    data["org_type"] = doc.org_type or "党支部"
+    if doc.org_type is None:
+        skipped.append("党组织类型读不出来，暂按党支部，请核对")
+        confirm.append("org_type")
+    data["report_kind"] = REPORT_KINDS.get(doc.report_kind or "", "annual_summary")
+    m = re.search(rules["org_name"], text)
+    if m and unit and unit in m.group(0) and not _MASKED_UNIT.search(m.group(0)):
+        data["org_name"] = m.group(0)
+    m = re.search(rules["parent_org"], text)
+    if m and not _MASKED_UNIT.search(m.group(1)):
+        data["parent_org"] = m.group(1)
+
+    # numbers: the 基本情况 part first, then the whole text
+    overview = "\n".join(c.text for c in doc.chunks if c.kind == "overview") or text
+    for path, patterns in rules["members"].items():
+        value = _number(overview, patterns)
+        if value is None and overview is not text:
+            value = _number(text, patterns)
+        if value is None:
+            continue
+        group, name = path.split(".")
+        data.setdefault(group, {})[name] = value
+        confirm.append(path)
+
+    acts = []
+    for a in _activities(doc, rules):
+        hit = next((w for w in stale if w in a["title"]), None)
+        if hit:
+            skipped.append(f"活动“{a['title']}”带有{year}年不再使用的提法“{hit}”，没有沿用")
+            continue
+        acts.append(a)
+    data["activities"] = acts
+    confirm += [f"activities[{i}].count" for i in range(1, len(acts) + 1)]
+
+    practices: dict[str, list[str]] = {}
+    catalogue = load_catalogue()
+    for chunk in doc.chunks:
+        if chunk.kind not in (*WORK_KINDS, "overview"):
+            continue  # a practice named only among the problems or plans was not kept up
+        for e in catalogue.entries:
+            if e.start is not None and year < e.start:
+                continue
+            flat = chunk.text.replace("“", "").replace("”", "")
+            if any(s.replace("“", "").replace("”", "") in flat for s in e.spellings()):
+                if e.name not in practices.setdefault(e.kind, []):
+                    practices[e.kind].append(e.name)
+    data["practices"] = {k: v for k, v in practices.items() if v}
+
+    m = re.search(rules["brand"], text)
+    if m and not _MASKED_UNIT.search(m.group(1)):
+        data["brand"] = m.group(1)
+
+    last: dict[str, Any] = {"source": Path(doc.path).name}
+    if doc.year:
+        last["year"] = doc.year
+    last["honours"] = _honours(doc, rules)
+    last["problems"] = _items([c.text for c in doc.chunks if c.kind == "problems"], rules)
+    last["plans"] = _items([c.text for c in doc.chunks if c.kind == "plans"], rules)
+    data["last_year"] = last
+    data["confirm"] = confirm
+    facts = parse_facts(data, doc.path)
+    return FromReport(facts=facts, source=doc.path, skipped=skipped)
