@@ -55,6 +55,10 @@ class Settings(BaseSettings):
     llm_max_tokens: int = 768
     llm_temperature: float = 0.3
     llm_threads: int = Field(default=2, ge=1)  # llamacpp: threads (1 is faster on a machine busy with other work)
+    llm_first_byte_timeout: float = 45.0  # seconds from sending a request to the answer's first byte
+    llm_deadline: float = 600.0  # seconds for a whole report's model calls (0: none); later sections keep the template
+    llm_context: int = Field(default=4096, ge=512)  # the model's context window in tokens (prompt + answer)
+    llm_concurrency: int | None = Field(default=None, ge=1)  # requests at once per server (None: 1 local, 3 remote)
 
 
 @lru_cache(maxsize=1)

@@ -11,6 +11,8 @@ What counts as a claim:
   heading numbers, list numbers, ordinals ("第3次") and set phrases ("三会一课") are not claims.
 * Person names next to a title ("书记李明华", "王强同志").
 * Unit names ending in a unit word (…小学, …中学, …教育局, …党支部).
+* Honours and awards ("荣获全国先进基层党组织称号", "被评为“五星级党支部”"): the honour must be one
+  the facts hold, and a level word it carries (全国, 省级, 市 …) must agree with that honour's level.
 
 Severity: a number next to a keyword of a fact the facts hold (党员, 预备党员, 支部 …) that
 differs from it is P0 ("25名党员" vs ``members.total`` 23); any other unsupported number,
@@ -103,6 +105,7 @@ class _Support:
     blob: str = ""
     year: int | None = None
     activity_counts: list[tuple[int, str, int]] = field(default_factory=list)  # (index, title, count)
+    honours: list[tuple[str, str | None]] = field(default_factory=list)  # (title without quotes, level)
 
     def number_ok(self, value: float, approx: bool, factor: float) -> bool:
         if value in self.numbers:
@@ -139,7 +142,9 @@ def _dates_in(text: str, sup: _Support) -> None:
         sup.years.add(int(m.group(1)))
 
 
-def _facts_strings(facts: Facts) -> list[str]:
+def fact_strings(facts: Facts) -> list[str]:
+    """Every name and free text in the facts (unit, organisation, committee, activities, honours,
+    brand, highlights, problems, plans, signature unit): what names and quotations may draw on."""
     out = [facts.unit, facts.org_name or "", facts.parent_org or "", facts.brand or ""]
     out += facts.structure.committee
     for a in facts.activities:
@@ -197,6 +202,7 @@ def _build_support(facts: Facts, allowed_extra: Iterable[Any]) -> _Support:
     for h in facts.honours:
         if h.year:
             sup.years.add(h.year)
+        sup.honours.append((_strip_quotes(h.title), h.level))
     sup.years |= {facts.year - 1, facts.year, facts.year + 1}
     if facts.signature.date:
         d = facts.signature.date
@@ -204,7 +210,7 @@ def _build_support(facts: Facts, allowed_extra: Iterable[Any]) -> _Support:
         sup.months.add((d.year, d.month))
         sup.month_only.add(d.month)
         sup.days.add((d.month, d.day))
-    strings = _facts_strings(facts)
+    strings = fact_strings(facts)
     extras: list[str] = []
     for x in allowed_extra or ():
         if isinstance(x, bool):
@@ -413,6 +419,101 @@ def _units_in(text: str, pats: _Patterns) -> list[tuple[int, int, int]]:
     return out
 
 
+@dataclass(frozen=True)
+class _HonourPatterns:
+    verb: re.Pattern[str]
+    quoted_title: re.Pattern[str]
+    levels: list[tuple[str, str]]  # (word, level), longest word first
+    data: dict[str, Any] = field(hash=False, compare=False)
+
+
+@lru_cache(maxsize=4)
+def _honour_patterns(_key: int) -> _HonourPatterns:
+    d = checks_data()["fidelity"]["honours"]
+    alt = "|".join(re.escape(w) for w in sorted(d["verbs"], key=len, reverse=True))
+    return _HonourPatterns(
+        verb=re.compile(f"(?:{alt})"),
+        quoted_title=re.compile(r"[“\"]([^”\"\n]{2,30})[”\"](?:荣誉|光荣)?称号"),
+        levels=sorted(((str(k), str(v)) for k, v in d["levels"].items()), key=lambda kv: -len(kv[0])),
+        data=d,
+    )
+
+
+_HONOUR_END = re.compile(r"[，。；、！？,;!?（）()：:\n]")
+
+
+def _honour_core(phrase: str, d: dict[str, Any]) -> str:
+    core = re.sub(r"[“”\"'‘’《》「」\s]", "", phrase)
+    changed = True
+    while changed:
+        changed = False
+        for t in sorted(d["tails"], key=len, reverse=True):
+            if core.endswith(t) and len(core) > len(t):
+                core = core[: -len(t)]
+                changed = True
+    return core
+
+
+def _claimed_levels(core: str, hp: _HonourPatterns) -> set[str]:
+    found: set[str] = set()
+    rest = core
+    for word, level in hp.levels:  # longest first; a matched word is blanked so 全国 does not also count 国家
+        if word in rest:
+            found.add(level)
+            rest = rest.replace(word, "\0" * len(word))
+    return found
+
+
+def _honour_claims(text: str, hp: _HonourPatterns) -> list[tuple[int, int, str]]:
+    """(start, end, core name) of each honour claimed in ``text``."""
+    d = hp.data
+    out: dict[int, tuple[int, int, str]] = {}
+    for m in hp.verb.finditer(text):
+        if any(text[max(0, m.start() - 6) : m.start()].endswith(a) or a in text[max(0, m.start() - 6) : m.start()]
+               for a in d.get("aspire_before", [])):
+            continue
+        rest = text[m.end() : m.end() + 40]
+        cut = _HONOUR_END.search(rest)
+        phrase = rest[: cut.start()] if cut else rest
+        core = _honour_core(phrase, d)
+        if len(core) >= 3 and any(w in core for w in d["words"]):
+            out.setdefault(m.end(), (m.end(), m.end() + len(phrase), core))
+    for m in hp.quoted_title.finditer(text):
+        if not any(s <= m.start() < e for s, e, _ in out.values()):
+            core = _honour_core(m.group(1), d)
+            if len(core) >= 3:
+                out.setdefault(m.start(), (m.start(), m.end(), core))
+    return sorted(out.values())
+
+
+def _check_honours(para: Paragraph, sup: _Support) -> list[Finding]:
+    hp = _honour_patterns(id(checks_data()))
+    blob = re.sub(r"[“”\"'‘’《》「」\s]", "", sup.blob)
+    min_cov = float(hp.data.get("min_coverage", 0.6))
+    out: list[Finding] = []
+    for s, e, core in _honour_claims(para.text, hp):
+        if core in blob:
+            continue
+        claimed = _claimed_levels(core, hp)
+        best: tuple[float, Any] | None = None
+        for title, level in sup.honours:
+            cov = bigram_coverage(core, bigrams(title))
+            if cov >= min_cov and (best is None or cov > best[0]):
+                best = (cov, (title, level))
+        if best is None:
+            out.append(_finding(para, "facts.honour_unsupported", "P1", s, e,
+                                _msg("facts.honour_unsupported", text=core), _msg("facts.suggest_honour")))
+            continue
+        title, level = best[1]
+        fact_levels = ({level} if level else set()) | _claimed_levels(title, hp)
+        if claimed and fact_levels and not claimed & fact_levels:
+            out.append(_finding(para, "facts.honour_level", "P1", s, e,
+                                _msg("facts.honour_level", text=core, claimed="、".join(sorted(claimed)), fact=title,
+                                     level="、".join(sorted(fact_levels))),
+                                _msg("facts.suggest_honour")))
+    return out
+
+
 # --------------------------------------------------------------------------- the checks
 def unsupported_facts(text: str | ReportText, facts: Facts, allowed_extra: Iterable[Any] = ()) -> list[Finding]:
     """Numbers, dates, percentages, names and unit names in ``text`` that ``facts`` do not support.
@@ -579,6 +680,7 @@ def _check_paragraph(para: Paragraph, sup: _Support) -> list[Finding]:
             continue
         out.append(_finding(para, "facts.unit_unsupported", "P1", p, e,
                             _msg("facts.unit_unsupported", text=text[p:e]), _msg("facts.suggest_unit")))
+    out.extend(_check_honours(para, sup))
     out.sort(key=lambda f: f.span)
     return out
 

@@ -2,14 +2,20 @@
 
 It uses the review checks (one implementation for reviewers and for drafting):
 :func:`draftkit.checks.fidelity.unsupported_facts` for numbers, dates, percentages, person and
-unit names, :func:`draftkit.checks.fidelity.unused_facts` for facts the text lost, and
-:func:`draftkit.checks.era.check_era` for wording that is stale or impossible for the year.
+unit names, honours and their levels, :func:`draftkit.checks.fidelity.unused_facts` for facts the
+text lost, and :func:`draftkit.checks.era.check_era` for wording that is stale or impossible for the
+year. On top of those, the guard knows what only a model invents (issue "A model path that really
+writes", §2): quoted phrases “…” and 《…》 titles that are in neither the facts, the skeleton, the era
+wording nor the allowed lists of ``prompts/guard.yaml``, and sentences copied from an exemplar.
 
-- A sentence with a must-fix or should-fix finding (P0/P1) is removed, and the removal is
-  noted in the section's warnings with the reason.
-- The section falls back to its skeleton (warning shown) when the rewrite lost a fact or a
-  【待补充】 marker the skeleton had, when more than a third of its sentences were removed, or
-  when nothing is left.
+- A sentence with a must-fix or should-fix finding (P0/P1), an invented quotation or title, or a
+  copied exemplar sentence is removed, and the removal is noted in the section's warnings with the
+  sentence and the reason.
+- It repairs before it discards: a fact or a 【待补充】 marker the model dropped is put back by
+  appending the skeleton's sentence that carries it (noted in the warnings with the sentence), so
+  the section keeps the model's prose.
+- The section falls back to its skeleton (warning shown) only when nothing is left, when more than
+  :data:`MAX_REMOVED_SHARE` of its sentences were removed, or when a repair cannot restore a fact.
 - The template backend's own text is audited the same way but against the facts and the era
   wording only (not against itself): a finding there is a template bug and is reported, the
   text is kept (it *is* the fallback). Tests assert it has none.
@@ -19,14 +25,18 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
+import yaml
 from pydantic import BaseModel, Field
 
 from draftkit.checks.document import ReportText
 from draftkit.checks.era import check_era
-from draftkit.checks.fidelity import unsupported_facts, unused_facts
+from draftkit.checks.fidelity import fact_strings, unsupported_facts, unused_facts
 from draftkit.checks.reuse import copy_ratio, ngrams, normalize_with_map
+from draftkit.config import prompts_path
 from draftkit.draft.plan import MARKER_RE, EraContext
 from draftkit.facts import Facts, field_label
 
@@ -46,9 +56,17 @@ class SentenceRemoval(BaseModel):
     rules: list[str] = Field(default_factory=list)
 
 
+class Repair(BaseModel):
+    """A skeleton sentence appended because the model's text lost what it carries."""
+
+    sentence: str
+    facts: list[str]  # what it puts back, as shown to the user (党员总数“31”, 【待补充：…】)
+
+
 class GuardResult(BaseModel):
     text: str  # what the section keeps
     removed: list[SentenceRemoval] = Field(default_factory=list)
+    repaired: list[Repair] = Field(default_factory=list)
     warnings: list[str] = Field(default_factory=list)  # Chinese, shown to the user
     fell_back: bool = False
     lost_facts: list[str] = Field(default_factory=list)  # messages of facts the rewrite dropped
@@ -86,10 +104,107 @@ def _paragraph_texts(text: str) -> list[str]:
     return [line for line in text.split("\n") if line.strip()]
 
 
+@lru_cache(maxsize=4)
+def _guard_data_cached(path: str, mtime: float) -> dict[str, Any]:
+    return yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
+
+
+def guard_data(settings: Any = None) -> dict[str, Any]:
+    """``prompts/guard.yaml`` (cached until the file changes)."""
+    p = prompts_path("guard.yaml", settings=settings)
+    return _guard_data_cached(str(p), p.stat().st_mtime)
+
+
+def _msg(key: str, **values: Any) -> str:
+    return str(guard_data()["messages"][key]).format(**values)
+
+
+@lru_cache(maxsize=4)
+def _allowed_terms_cached(root: str) -> frozenset[str]:
+    """Quoted terms allowed without facts: guard.yaml, the jieba user dictionary, the era table and
+    the practices catalogue (when present)."""
+    d = guard_data()
+    terms = {str(t) for t in d.get("quoted_allowed") or []}
+    userdict = Path(root) / "jieba_userdict.txt"
+    if userdict.is_file():
+        for line in userdict.read_text(encoding="utf-8").splitlines():
+            word = line.split("#", 1)[0].split()
+            if word:
+                terms.add(word[0])
+    from draftkit.era import load_era
+
+    for item in load_era().items:
+        terms.add(item.name)
+        terms.update(getattr(item, "aliases", None) or [])
+    practices = Path(root) / "practices.yaml"
+    if practices.is_file():
+        raw = yaml.safe_load(practices.read_text(encoding="utf-8")) or {}
+        entries = raw.get("practices", raw) if isinstance(raw, dict) else raw
+        for key, entry in (entries.items() if isinstance(entries, dict) else enumerate(entries or [])):
+            if isinstance(key, str):
+                terms.add(key)
+            if isinstance(entry, dict):
+                for k in ("name", "title"):
+                    if entry.get(k):
+                        terms.add(str(entry[k]))
+                terms.update(str(a) for a in entry.get("aliases") or [])
+    return frozenset(_bare(t) for t in terms if t)
+
+
+def _bare(s: str) -> str:
+    return re.sub(r"[“”\"'‘’「」『』《》\s]", "", s)
+
+
+_QUOTED = re.compile(r"“([^“”\n]{2,40})”")
+_TITLED = re.compile(r"《([^《》\n]{2,40})》")
+
+
+def invented_quotes(sentence: str, supported: str) -> list[tuple[str, str]]:
+    """(rule, reason) for each quoted phrase or 《》 title in ``sentence`` that ``supported`` (the
+    facts, skeleton and era wording, without quote marks) and the allowed lists do not hold."""
+    allowed = _allowed_terms_cached(str(prompts_path()))
+    titles = {_bare(t) for t in guard_data().get("titles_allowed") or []}
+    out = []
+    for m in _QUOTED.finditer(sentence):
+        inner = _bare(m.group(1))
+        if inner and inner not in supported and inner not in allowed:
+            out.append(("guard.invented_quote", _msg("quoted", text=m.group(1))))
+    for m in _TITLED.finditer(sentence):
+        inner = _bare(m.group(1))
+        if inner and inner not in supported and inner not in titles and inner not in allowed:
+            out.append(("guard.invented_title", _msg("title", text=m.group(1))))
+    return out
+
+
+_FULL_SENTENCE = re.compile(r"[^。！？!?]*(?:[。！？!?]+[”’」』）)]*|$)")
+
+
+def full_sentences(paragraph: str) -> list[str]:
+    """Sentences ending in 。！？ (a 一是……；二是……。 enumeration stays one sentence)."""
+    return [m.group(0) for m in _FULL_SENTENCE.finditer(paragraph) if m.group(0).strip()]
+
+
+def _lists(unused: set[str], path: str) -> bool:
+    """Whether ``unused`` names ``path`` or a fact it belongs to (activities[0] for activities[0].count)."""
+    parts = path.split(".")
+    return any(".".join(parts[:i]) in unused for i in range(1, len(parts) + 1))
+
+
+def _fact_desc(f: Any, facts: Facts) -> str:
+    """A lost fact as the user reads it: 预备党员“2”, 活动“主题党日”的次数“12”."""
+    m = re.fullmatch(r"activities\[(\d+)\]\.count", f.fact or "")
+    if m and int(m.group(1)) < len(facts.activities):
+        return f"活动“{facts.activities[int(m.group(1))].title.strip('“”')}”的次数“{f.text}”"
+    return f"{field_label(f.fact) if f.fact else ''}“{f.text}”"
+
+
 def guard_section(text: str, skeleton: str, facts: Facts, era: EraContext, *,
                   heading: str = "", extra_allowed: Iterable[str] = (), exemplars: Iterable[str] = ()) -> GuardResult:
-    """Check a model's section text; remove sentences that add unsupported claims or copy an exemplar
-    (exemplars are style, never content); fall back if it fails."""
+    """Check a model's section text (paragraphs joined by "\\n") against the facts and the skeleton.
+
+    Removes sentences that add unsupported claims, invent quotations or titles, or copy an exemplar
+    (exemplars are style, never content); appends the skeleton's sentences for facts and markers the
+    text lost; falls back to the skeleton as the last resort. Never raises for bad model text."""
     exemplar_grams: set[str] = set()
     for ex in exemplars:
         exemplar_grams |= ngrams(normalize_with_map(ex)[0])
@@ -103,6 +218,7 @@ def guard_section(text: str, skeleton: str, facts: Facts, era: EraContext, *,
 
     paragraphs = _paragraph_texts(text)
     allowed = [skeleton, *era_allowed(era), *extra_allowed]
+    supported = _bare("\n".join([*fact_strings(facts), *allowed]))
     findings = _findings("\n".join(paragraphs), facts, era.year, allowed, heading)
     by_para: dict[int, list[Any]] = {}
     for f in findings:
@@ -120,35 +236,104 @@ def guard_section(text: str, skeleton: str, facts: Facts, era: EraContext, *,
             start, end = pos, pos + len(sent)
             pos = end
             hits = [f for f in by_para.get(i, []) if start <= f.span[0] < end or (f.span[0] <= start < f.span[1])]
-            if hits:
-                removed.append(SentenceRemoval(sentence=sent.strip(), reasons=list(dict.fromkeys(f.message for f in hits)),
-                                       rules=list(dict.fromkeys(f.rule for f in hits))))
+            invented = invented_quotes(sent, supported)
+            if hits or invented:
+                reasons = [f.message for f in hits] + [r for _, r in invented]
+                removed.append(SentenceRemoval(sentence=sent.strip(), reasons=list(dict.fromkeys(reasons)),
+                                       rules=list(dict.fromkeys([f.rule for f in hits] + [k for k, _ in invented]))))
             elif copied(sent.strip()):
-                removed.append(SentenceRemoval(sentence=sent.strip(), reasons=["照搬了参考范文的原句（范文只作文风参考）"],
+                removed.append(SentenceRemoval(sentence=sent.strip(), reasons=[_msg("copied")],
                                        rules=["guard.copied_exemplar"]))
             else:
                 keep.append(sent)
-        joined = "".join(keep).strip()
+        joined = _close_sentence("".join(keep).strip())
         if joined:
             kept_paras.append(joined)
-    kept = "\n".join(kept_paras)
-    warnings = [f"已删去一句：“{r.sentence}”（{'；'.join(r.reasons)}）" for r in removed]
+    warnings = [_msg("removed", sentence=r.sentence, reasons="；".join(r.reasons)) for r in removed]
     where = f"“{heading}”" if heading else "本节"
 
     def fallback(reason: str, lost: list[str] | None = None) -> GuardResult:
         return GuardResult(text=skeleton, removed=removed, fell_back=True, lost_facts=lost or [], sentences=total,
-                           warnings=[*warnings, f"{where}的模型稿{reason}，已改用模板稿（只含事实的版本）。"])
+                           warnings=[*warnings, _msg("fallback", heading=where, reason=reason)])
 
-    if not kept.strip():
-        return fallback("没有可用的内容")
+    if not "".join(kept_paras).strip():
+        return fallback(_msg("fallback_empty"))
     if total and len(removed) > total * MAX_REMOVED_SHARE:
-        return fallback(f"有{len(removed)}句含事实中没有的内容（共{total}句）")
-    lost_markers = [m for m in MARKER_RE.findall(skeleton) if f"【待补充：{m}】" not in kept]
-    if lost_markers:
-        return fallback("丢掉了待补充标记（" + "、".join(lost_markers) + "）")
+        return fallback(_msg("fallback_removed", removed=len(removed), total=total))
+
+    # Repair: the skeleton's sentences that carry what the model's text lost, in skeleton order.
+    kept = "\n".join(kept_paras)
     before = {f.fact for f in unused_facts(skeleton, facts)}
     lost = [f for f in unused_facts(kept, facts) if f.fact not in before]
-    if lost:
-        shown = "；".join(f"{field_label(f.fact) if f.fact else ''}“{f.text}”" for f in lost)
-        return fallback(f"遗漏了事实（{shown}）", [f.message for f in lost])
-    return GuardResult(text=kept, removed=removed, warnings=warnings, sentences=total)
+    lost_markers = [m for m in dict.fromkeys(MARKER_RE.findall(skeleton)) if f"【待补充：{m}】" not in kept]
+    repairs: list[Repair] = []
+    if lost or lost_markers:
+        candidates = [s.strip() for p in _paragraph_texts(skeleton) for s in full_sentences(p) if s.strip()]
+        carried = {s: {f.fact for f in unused_facts(s, facts)} for s in candidates} if lost else {}
+        chosen: dict[str, list[str]] = {}
+        for f in lost:
+            for s in candidates:
+                if not _lists(carried[s], f.fact):
+                    chosen.setdefault(s, []).append(_fact_desc(f, facts))
+                    break
+        for m in lost_markers:
+            for s in candidates:
+                if f"【待补充：{m}】" in s:
+                    chosen.setdefault(s, []).append(f"【待补充：{m}】")
+                    break
+        repairs = [Repair(sentence=s, facts=chosen[s]) for s in candidates if s in chosen]
+        if repairs:
+            kept_paras = _put_back(kept_paras, [r.sentence for r in repairs])
+            kept = "\n".join(kept_paras)
+        still = [f for f in unused_facts(kept, facts) if f.fact not in before]
+        still_markers = [m for m in lost_markers if f"【待补充：{m}】" not in kept]
+        if still or still_markers:
+            shown = "；".join([_fact_desc(f, facts) for f in still] + [f"【待补充：{m}】" for m in still_markers])
+            return fallback(f"遗漏了事实（{shown}）", [f.message for f in still])
+    for r in repairs:
+        key = "repaired_marker" if all(x.startswith("【待补充") for x in r.facts) else "repaired"
+        warnings.append(_msg(key, fact="、".join(r.facts), sentence=r.sentence))
+    return GuardResult(text=kept, removed=removed, repaired=repairs, warnings=warnings, sentences=total)
+
+
+#: a kept sentence this much contained in a repair sentence is the repair's shorter version: replaced in place
+REPLACE_SHARE = 0.6
+
+
+def _grams(text: str, n: int = 3) -> set[str]:
+    t = re.sub(r"[\W_]+", "", text)
+    return {t[i:i + n] for i in range(max(1, len(t) - n + 1))} if t else set()
+
+
+def _put_back(paragraphs: list[str], sentences: list[str]) -> list[str]:
+    """``paragraphs`` with each repair sentence put in: in place of a kept sentence it contains (the
+    model's shorter version of it, so nothing is said twice), else appended to the last paragraph."""
+    paras = [full_sentences(p) for p in paragraphs]
+    tail: list[str] = []
+    for rep in sentences:
+        rep_grams = _grams(rep)
+        best, where = 0.0, None
+        for i, sents in enumerate(paras):
+            for j, sent in enumerate(sents):
+                g = _grams(sent)
+                share = len(g & rep_grams) / len(g) if g else 0.0
+                if share > best:
+                    best, where = share, (i, j)
+        if where is not None and best >= REPLACE_SHARE:
+            i, j = where
+            paras[i][j] = _close_sentence(rep)
+        else:
+            tail.append(_close_sentence(rep))
+    out = ["".join(p) for p in paras]
+    out[-1] = out[-1] + "".join(tail)
+    return out
+
+
+def _close_sentence(text: str) -> str:
+    """A paragraph whose last sentence ends in 。 (a removal may leave it ending in ； or ，)."""
+    text = text.rstrip()
+    if text and text[-1] in "；;，,、：:":
+        text = text[:-1] + "。"
+    elif text and text[-1] not in "。！？!?”’」』）)】":
+        text += "。"
+    return text

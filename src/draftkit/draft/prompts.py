@@ -21,7 +21,6 @@ import jinja2
 import yaml
 from pydantic import BaseModel, Field
 
-from draftkit.checks.residue import fix_convert_errors
 from draftkit.config import Settings, prompts_path
 from draftkit.draft.plan import (
     ReportPlan,
@@ -35,7 +34,6 @@ from draftkit.draft.plan import (
 from draftkit.draft.prose import level_is_doubled, opens_alike, polish, secretary_counts
 from draftkit.facts import Activity, Facts, Honour, Practice, field_label
 from draftkit.practices import Catalogue, load_catalogue
-from draftkit.report import Exemplar
 
 PARAGRAPH = "¶"
 _TRAILING = "。；;，,、 \u3000"
@@ -436,29 +434,3 @@ def render_part(name: str, plan: ReportPlan, facts: Facts, settings: Settings | 
     text = polish(_finish(template.render(**_context(r, plan, facts, None))))
     return Skeleton(text=text, markers=r.markers, confirms=r.confirms)
 
-
-# ---------------------------------------------------------------------------------------------
-# The model prompt
-
-
-def render_section_prompt(plan: ReportPlan, section: SectionPlan, skeleton: str, exemplars: list[Exemplar],
-                          facts: Facts, settings: Settings | None = None,
-                          exemplar_chars: int = 360) -> tuple[str, str]:
-    """(system, user prompt) for a model backend rewriting one section in the exemplars' style.
-
-    Exemplars lose their heading line, are cut to ``exemplar_chars`` and have 文库 convert errors
-    put right (效劳 → 服务), so the model learns the style, not the converters' words."""
-    env = _env(settings)
-    shown = []
-    heading_line = re.compile(r"^\s*(?:[一二三四五六七八九十]+、|[（(][一二三四五六七八九十]+[）)]|\d{1,2}[.．、])[^\n]{0,40}\n")
-    for ex in exemplars:
-        text = fix_convert_errors(heading_line.sub("", ex.text.strip(), count=1).strip().replace("\n", ""))
-        if len(text) > exemplar_chars:
-            text = text[:exemplar_chars].rstrip() + "……"
-        shown.append({"year": ex.year, "title": ex.title or ex.source or "", "text": text})
-    context = {"plan": plan, "s": section, "skeleton": skeleton, "exemplars": shown, "era": plan.era,
-               "facts": facts, "subject": plan.subject, "year": plan.year,
-               "markers": [m for m in re.findall(r"【待补充：[^】]*】", skeleton)]}
-    system = _finish(env.get_template("_system.j2").render(**context))
-    prompt = env.get_template("_prompt.j2").render(**context).strip()
-    return system, prompt

@@ -20,17 +20,18 @@ from __future__ import annotations
 
 import logging
 import re
-import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from draftkit.config import Settings, get_settings
-from draftkit.draft.backends import Backend, BackendError, get_backend
-from draftkit.draft.guard import audit_text, guard_section
+from draftkit.draft.backends import Backend, get_backend
+from draftkit.draft.guard import audit_text
+from draftkit.draft.model_prompt import unit_section_lengths
+from draftkit.draft.model_section import ModelRun, write_with_model
 from draftkit.draft.plan import MARKER_RE, ReportPlan, SectionPlan, plan_report
-from draftkit.draft.prompts import render_part, render_section_prompt, render_skeleton
+from draftkit.draft.prompts import render_part, render_skeleton
 from draftkit.facts import Facts
 from draftkit.report import Exemplar, Report, SectionDraft, Signature
 
@@ -124,46 +125,13 @@ def find_exemplars(index: Any, section: SectionPlan, facts: Facts, exclude_docs:
 
 
 # ---------------------------------------------------------------------------------------------
-# Model output
-
-
-_PREAMBLE = re.compile(r"^(?:好的|以下|下面|改写|本节).{0,24}[：:]\s*$")
-_HEADING_START = re.compile(r"^\s*(?:[一二三四五六七八九十]+、|[（(][一二三四五六七八九十]+[）)]|\d{1,2}[.．、](?!\d))")
-
-
-#: The section prompt's own labels (prompts/sections/_prompt.j2). A small model that echoes its prompt
-#: writes the exemplars' or the rules' label, or the closing instruction, next: the writer passes them as
-#: ``stop`` strings (at most 4, OpenAI's limit) to backends that declare ``supports_stop``, and drops
-#: everything from one on for those that do not. The must-keep label often opens an answer that then
-#: gives the content itself, so only the label goes.
-PROMPT_LABELS = ("【参考范文】", "【写作要求】", "请直接输出")
-KEEP_LABEL = "【必保内容】"
-
-
-def clean_model_output(raw: str, section: SectionPlan) -> str:
-    """Strip what models add around a section: fences, Markdown, an echoed heading, a preamble line,
-    and anything from an echoed prompt label on."""
-    text = raw.replace("\r", "").strip()
-    cut = min((i for i in (text.find(label) for label in PROMPT_LABELS) if i >= 0), default=-1)
-    if cut >= 0:
-        text = text[:cut].strip()
-    text = text.replace(KEEP_LABEL, "").strip()
-    text = re.sub(r"^```[a-zA-Z]*\n?|```$", "", text).strip()
-    lines = []
-    for line in text.split("\n"):
-        line = re.sub(r"^\s*#+\s*", "", line)
-        line = line.replace("**", "").replace("__", "").strip()
-        line = re.sub(r"^[-*•]\s+", "", line)
-        if line:
-            lines.append(line)
-    while lines and (_PREAMBLE.match(lines[0]) or lines[0] in (section.title, section.heading)
-                     or (_HEADING_START.match(lines[0]) and len(lines[0]) <= len(section.heading) + 4)):
-        lines.pop(0)
-    return "\n".join(lines)
-
-
-# ---------------------------------------------------------------------------------------------
 # One section
+
+
+def paragraph_pieces(text: str) -> list[str]:
+    """A text streamed as the template backend streams it: paragraph by paragraph."""
+    lines = text.split("\n")
+    return [line + ("\n" if i < len(lines) - 1 else "") for i, line in enumerate(lines)]
 
 
 def _marker_warning(skeleton: str) -> list[str]:
@@ -171,35 +139,10 @@ def _marker_warning(skeleton: str) -> list[str]:
     return [f"待补充：{'、'.join(dict.fromkeys(labels))}（请在事实中补上，或在文中填写）"] if labels else []
 
 
-class ModelHealth:
-    """Stops calling a model that has failed on every section so far (a server that is down).
-
-    After ``limit`` failures with no success, the remaining sections keep their skeletons at once
-    instead of each waiting for its own timeouts and retries.
-    """
-
-    def __init__(self, limit: int = 2) -> None:
-        self.limit = limit
-        self.failures = 0
-        self.successes = 0
-        self._lock = threading.Lock()
-
-    def down(self) -> bool:
-        with self._lock:
-            return self.successes == 0 and self.failures >= self.limit
-
-    def record(self, ok: bool) -> None:
-        with self._lock:
-            if ok:
-                self.successes += 1
-            else:
-                self.failures += 1
-
-
 def _write(plan: ReportPlan, sp: SectionPlan, facts: Facts, skeleton: str, exemplars: list[Exemplar],
            backend: Backend, emit: EventFn, settings: Settings, heading: str | None = None,
            level: int | None = None, extra_warnings: list[str] | None = None,
-           health: ModelHealth | None = None, seed: int = 0) -> SectionDraft:
+           run: ModelRun | None = None, seed: int = 0) -> SectionDraft:
     """Generate and guard one section; never raises for a backend failure."""
     started = time.perf_counter()
     emit("section_start", sp.id)
@@ -215,34 +158,14 @@ def _write(plan: ReportPlan, sp: SectionPlan, facts: Facts, skeleton: str, exemp
         text = "".join(pieces)
         for f in audit_text(text, facts, plan.era, sp.heading):  # a template bug, never expected
             warnings.append(f"模板稿核对：{f.message}")
-    elif health is not None and health.down():
+    elif sp.children:  # a parent's one-sentence lead into its subsections: no facts, nothing to write
         text = skeleton
-        warnings.append("前面各节调用模型都失败了，本节不再调用模型，已改用模板稿（只含事实的版本）。")
+        for piece in paragraph_pieces(skeleton):
+            emit("token", sp.id, piece)
     else:
-        system, prompt = render_section_prompt(plan, sp, skeleton, exemplars, facts, settings)
-        pieces = []
-        raw: str | None = None
-        try:
-            stop = list(PROMPT_LABELS) if backend.supports_stop else None
-            for piece in backend.generate(prompt, stream=True, system=system, max_tokens=settings.llm_max_tokens,
-                                          seed=seed, stop=stop):
-                pieces.append(piece)
-                emit("token", sp.id, piece)
-            raw = "".join(pieces)
-        except BackendError as exc:
-            warnings.append(f"模型调用失败，本节已改用模板稿（只含事实的版本）：{exc}")
-        except Exception as exc:  # anything a backend raises must not lose the section
-            log.exception("backend %s failed on section %s", name, sp.id)
-            warnings.append(f"模型调用出错，本节已改用模板稿（只含事实的版本）：{type(exc).__name__}: {exc}")
-        if health is not None:
-            health.record(raw is not None)
-        if raw is None:
-            text = skeleton
-        else:
-            result = guard_section(clean_model_output(raw, sp), skeleton, facts, plan.era, heading=sp.heading,
-                                   exemplars=[e.text for e in exemplars])
-            text = result.text
-            warnings.extend(result.warnings)
+        text, more, _result = write_with_model(plan, sp, facts, skeleton, exemplars, backend, emit, settings,
+                                               run or ModelRun(settings), seed=seed)
+        warnings.extend(more)
     warnings.extend(_marker_warning(text if text else skeleton))
     draft = SectionDraft(id=sp.id, heading=heading or sp.heading, level=level or sp.level, kind=sp.kind, text=text,
                          skeleton=skeleton, warnings=warnings, exemplars=exemplars, backend=name,
@@ -358,11 +281,13 @@ def draft_report(facts: Facts, index: Any = None, backend: Backend | str | None 
     total = len(plan.sections)
     done = 0
 
-    health = ModelHealth()
+    model_run = ModelRun(settings)
+    if index is not None and not backend.uses_skeleton:
+        model_run.unit_lengths = unit_section_lengths(index, facts)
 
     def run(sp: SectionPlan) -> SectionDraft:
         return _write(plan, sp, facts, skeletons[sp.id], exemplars[sp.id], backend, emit, settings,
-                      extra_warnings=section_warnings[sp.id], health=health, seed=seed)
+                      extra_warnings=section_warnings[sp.id], run=model_run, seed=seed)
 
     def advance(d: SectionDraft) -> None:
         nonlocal done
@@ -422,8 +347,11 @@ def draft_section(report: Report, section_id: str, facts: Facts, index: Any = No
         except Exception as exc:
             warnings.append(f"读取范文库文档列表失败（{type(exc).__name__}: {exc}）。")
     exemplars = _exemplars_for(index, sp, facts, exclude, warnings)
+    model_run = ModelRun(settings)
+    if index is not None and not backend.uses_skeleton:
+        model_run.unit_lengths = unit_section_lengths(index, facts)
     return _write(plan, sp, facts, skeleton, exemplars, backend, emit, settings, heading=old.heading,
-                  level=old.level, extra_warnings=warnings, seed=seed)
+                  level=old.level, extra_warnings=warnings, run=model_run)
 
 
 def report_to_json_dict(report: Report) -> dict[str, Any]:
