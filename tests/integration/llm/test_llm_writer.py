@@ -14,7 +14,7 @@ from draftkit.config import Settings
 from draftkit.draft.backends import Backend
 from draftkit.draft.backends.llamacpp import LlamaCppBackend
 from draftkit.draft.backends.openai import OpenAIBackend
-from draftkit.draft.guard import era_allowed, split_sentences
+from draftkit.draft.guard import era_allowed, full_sentences, split_sentences
 from draftkit.draft.plan import plan_report
 from draftkit.draft.writer import draft_report, draft_section
 from draftkit.facts import Facts, load_facts
@@ -91,8 +91,10 @@ def test_llamacpp_drafts_a_section_streaming_and_the_guard_keeps_only_supported_
     else:
         # Kept text is the model's own: every kept sentence comes from the streamed output,
         # and each sentence the guard dropped is named in a warning with its reason.
-        for sentence in (s for p in section.text.split("\n") for s in split_sentences(p)):
-            assert norm(sentence) in norm(raw), sentence
+        repaired = " ".join(w for w in section.warnings if w.startswith("模型稿漏了"))
+        for sentence in (s for p in section.text.split("\n") for s in full_sentences(p)):
+            bare = norm(sentence.rstrip("。；，"))
+            assert bare in norm(raw) or bare in norm(repaired), sentence
         removed = [w for w in section.warnings if w.startswith("已删去一句")]
         kept_or_removed = len(removed) + sum(len(split_sentences(p)) for p in section.text.split("\n"))
         assert kept_or_removed >= 1
@@ -102,24 +104,25 @@ def test_llamacpp_drafts_a_section_streaming_and_the_guard_keeps_only_supported_
             assert norm(sentence) in norm(raw) and norm(sentence) not in norm(section.text)
 
 
-INVENTED = "全年共有58名家长参与志愿服务，满意率达到98%。"
+INVENTED = "- 家长志愿服务：全年共有58名家长参与，满意率达到98%"
 
 
 class InventingBackend(Backend):
-    """The real model, given a prompt whose must-keep content carries one extra sentence with figures
-    the facts do not have (58 parents, 98 %). The small model copies its must-keep content closely,
-    so its real output carries the invention; the guard, which knows the true skeleton, must catch it.
-    Every piece yielded is the real model's output."""
+    """The real model, given a prompt whose facts list carries one extra line with figures the facts
+    do not have (58 parents, 98 %). The model writes what its facts list says, so its real output
+    carries the invention; the guard, which knows the true facts, must catch it. Every piece yielded
+    is the real model's output."""
 
     name = "llamacpp"
     supports_stop = True
 
-    def __init__(self, real: LlamaCppBackend, skeleton: str) -> None:
-        self.real, self.skeleton = real, skeleton
+    def __init__(self, real: LlamaCppBackend) -> None:
+        self.real = real
 
     def generate(self, prompt: str, **kw):
-        assert self.skeleton in prompt, "the writer's prompt should carry the skeleton"
-        return self.real.generate(prompt.replace(self.skeleton, self.skeleton + INVENTED), **kw)
+        head, sep, rest = prompt.partition("方面的事实：\n")
+        assert sep, "the writer's prompt should list the section's facts"
+        return self.real.generate(head + sep + INVENTED + "\n" + rest, **kw)
 
 
 @pytest.mark.llm
@@ -128,7 +131,7 @@ def test_guard_removes_an_invented_figure_from_real_model_output(
     llamacpp_backend: LlamaCppBackend, facts: Facts, skeleton_report: Report
 ):
     rec = Recorder()
-    backend = InventingBackend(llamacpp_backend, skeleton_report.section("service").skeleton)
+    backend = InventingBackend(llamacpp_backend)
     section = draft_section(skeleton_report, "service", facts, backend=backend, on_event=rec, settings=WRITER_SETTINGS)
     raw = rec.streamed("service")
     assert not any("模型调用失败" in w for w in section.warnings), section.warnings  # the model answered
