@@ -136,18 +136,13 @@ def _allowed_terms_cached(root: str) -> frozenset[str]:
     for item in load_era().items:
         terms.add(item.name)
         terms.update(getattr(item, "aliases", None) or [])
-    practices = Path(root) / "practices.yaml"
-    if practices.is_file():
-        raw = yaml.safe_load(practices.read_text(encoding="utf-8")) or {}
-        entries = raw.get("practices", raw) if isinstance(raw, dict) else raw
-        for key, entry in (entries.items() if isinstance(entries, dict) else enumerate(entries or [])):
-            if isinstance(key, str):
-                terms.add(key)
-            if isinstance(entry, dict):
-                for k in ("name", "title"):
-                    if entry.get(k):
-                        terms.add(str(entry[k]))
-                terms.update(str(a) for a in entry.get("aliases") or [])
+    from draftkit.practices import CatalogueError, load_catalogue
+
+    try:
+        for entry in load_catalogue().entries:
+            terms.update(entry.spellings())
+    except CatalogueError:
+        pass  # the catalogue's own check reports it; quotes are then judged without it
     return frozenset(_bare(t) for t in terms if t)
 
 
@@ -195,7 +190,18 @@ def _fact_desc(f: Any, facts: Facts) -> str:
     m = re.fullmatch(r"activities\[(\d+)\]\.count", f.fact or "")
     if m and int(m.group(1)) < len(facts.activities):
         return f"活动“{facts.activities[int(m.group(1))].title.strip('“”')}”的次数“{f.text}”"
+    kind = re.match(r"(practices|notes)\b", f.fact or "")
+    if kind:
+        return f"{'做法' if kind.group(1) == 'practices' else '书记的要点'}“{f.text}”"
     return f"{field_label(f.fact) if f.fact else ''}“{f.text}”"
+
+
+def _stated_in(f: Any, skeleton_bare: str) -> bool:
+    """Whether the skeleton states the fact ``f`` word for word (its value, or each part of a joined
+    value): the guard only puts back what this section's skeleton says, not a fact a fuzzy match
+    credited to it."""
+    parts = [_bare(p) for p in re.split(r"[，,]", str(f.text or "")) if p.strip()]
+    return bool(parts) and all(p in skeleton_bare for p in parts)
 
 
 def guard_section(text: str, skeleton: str, facts: Facts, era: EraContext, *,
@@ -264,7 +270,8 @@ def guard_section(text: str, skeleton: str, facts: Facts, era: EraContext, *,
     # Repair: the skeleton's sentences that carry what the model's text lost, in skeleton order.
     kept = "\n".join(kept_paras)
     before = {f.fact for f in unused_facts(skeleton, facts)}
-    lost = [f for f in unused_facts(kept, facts) if f.fact not in before]
+    skeleton_bare = _bare(skeleton)
+    lost = [f for f in unused_facts(kept, facts) if f.fact not in before and _stated_in(f, skeleton_bare)]
     lost_markers = [m for m in dict.fromkeys(MARKER_RE.findall(skeleton)) if f"【待补充：{m}】" not in kept]
     repairs: list[Repair] = []
     if lost or lost_markers:
@@ -285,7 +292,7 @@ def guard_section(text: str, skeleton: str, facts: Facts, era: EraContext, *,
         if repairs:
             kept_paras = _put_back(kept_paras, [r.sentence for r in repairs])
             kept = "\n".join(kept_paras)
-        still = [f for f in unused_facts(kept, facts) if f.fact not in before]
+        still = [f for f in unused_facts(kept, facts) if f.fact not in before and _stated_in(f, skeleton_bare)]
         still_markers = [m for m in lost_markers if f"【待补充：{m}】" not in kept]
         if still or still_markers:
             shown = "；".join([_fact_desc(f, facts) for f in still] + [f"【待补充：{m}】" for m in still_markers])

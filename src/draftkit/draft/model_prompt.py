@@ -73,28 +73,34 @@ def exemplar_text(ex: Exemplar, chars: int = EXEMPLAR_CHARS) -> str:
     return text
 
 
-def _by_kind(value: Any, kind: str) -> list[str]:
-    """``facts.practices`` / ``facts.notes`` (facts v2) for one section kind, whatever their shape."""
-    if value is None:
-        return []
-    if not isinstance(value, Mapping):
-        value = getattr(value, "model_dump", lambda: {})() or dict(getattr(value, "__dict__", {}))
-    items = value.get(kind) or []
-    if isinstance(items, str):
-        items = [items]
+def practice_lines(facts: Facts, kind: str, settings: Settings | None = None, skeleton: str | None = None) -> list[str]:
+    """The practices (facts v2) of one section kind as the model sees them: "第一议题（每周一次，全年共40次）";
+    with ``skeleton``, only those the skeleton states (two sections of one kind share the practices out)."""
+    from draftkit.practices import CatalogueError, load_catalogue
+
+    try:
+        catalogue = load_catalogue(settings)
+    except CatalogueError:
+        catalogue = None
     out = []
-    for item in items:
-        name = item if isinstance(item, str) else getattr(item, "name", None) or getattr(item, "title", None)
-        if name is None and isinstance(item, Mapping):
-            name = item.get("name") or item.get("title")
-        if name:
-            out.append(str(name).strip())
+    for p in (getattr(facts, "practices", None) or {}).get(kind, []):
+        if skeleton is not None and _bare(p.name) not in _bare(skeleton):
+            continue
+        entry = catalogue.get(p.name) if catalogue is not None else None
+        bits = [b for b in (p.freq, f"{p.count}{entry.measure if entry else '次'}" if p.count is not None else None) if b]
+        out.append(p.name + (f"（{'，'.join(bits)}）" if bits else ""))
     return out
 
 
+def _bare(text: str) -> str:
+    return re.sub(r"[“”\"'‘’「」《》\s。，、；：,.;:]", "", text)
+
+
 def section_fact_lines(plan: ReportPlan, section: SectionPlan, facts: Facts,
-                       settings: Settings | None = None) -> list[str]:
-    """The section's facts as list lines ("- 党员：31名，其中预备党员2名"), from ``_facts.j2``."""
+                       settings: Settings | None = None, skeleton: str | None = None) -> list[str]:
+    """The section's facts as list lines ("- 党员：31名，其中预备党员2名"), from ``_facts.j2``. With
+    ``skeleton``, the practices and notes are those the skeleton states (the template decides which
+    section of a kind carries them)."""
     from draftkit.draft.prompts import people
 
     common = common_phrases(settings)
@@ -106,26 +112,32 @@ def section_fact_lines(plan: ReportPlan, section: SectionPlan, facts: Facts,
     env = _env(settings)
     rendered = env.get_template("_facts.j2").render(
         facts=facts, s=section, acts=acts, subject=plan.subject, year=plan.year, measure=measure, people=people,
-        practices=_by_kind(getattr(facts, "practices", None), section.kind),
-        notes=_by_kind(getattr(facts, "notes", None), section.kind), missing=section.missing,
+        practices=practice_lines(facts, section.kind, settings, skeleton),
+        notes=[n for n in (getattr(facts, "notes", None) or {}).get(section.kind, [])
+               if skeleton is None or _bare(n) in _bare(skeleton)], missing=section.missing,
     )
     return [line.strip() for line in rendered.split("\n") if line.strip().startswith("- ")]
 
 
-def target_length(section: SectionPlan, unit_lengths: Mapping[str, int] | None = None) -> int:
+def target_length(section: SectionPlan, unit_lengths: Mapping[str, int] | None = None, skeleton: str = "") -> int:
     """Characters to ask for: the outline's ``length``, or — when the unit's own past reports are in
     the index — the median length of their sections of this kind (else the outline length scaled by
-    the unit's median over all kinds against :data:`OUTLINE_MEDIAN`), within :data:`LENGTH_BOUNDS`."""
+    the unit's median over all kinds against :data:`OUTLINE_MEDIAN`); at least
+    :data:`SKELETON_FACTOR` × the skeleton's length (the room the facts need when told as prose);
+    within :data:`LENGTH_BOUNDS`."""
     length = section.length
     if unit_lengths:
         if section.kind in unit_lengths:
             length = unit_lengths[section.kind]
         elif "*" in unit_lengths:
             length = round(section.length * unit_lengths["*"] / OUTLINE_MEDIAN)
+    length = max(length, round(len(skeleton) * SKELETON_FACTOR))
     lo, hi = LENGTH_BOUNDS
     return max(lo, min(hi, int(length)))
 
 
+#: the skeleton states every fact in its fewest words; prose that tells them takes about this much more
+SKELETON_FACTOR = 1.4
 #: the median ``length`` of the annual outline's sections (characters), the scale for a unit's median
 OUTLINE_MEDIAN = 240
 
@@ -187,7 +199,7 @@ def render_model_prompt(plan: ReportPlan, section: SectionPlan, facts: Facts, ex
         own = any(same_unit(ex.unit, u) for u in (facts.unit, facts.org_name))
         shown.append({"id": ex.chunk_id, "year": ex.year, "own": own and ex.year is not None,
                       "text": exemplar_text(ex, exemplar_chars)})
-    lines = section_fact_lines(plan, section, facts, settings)
+    lines = section_fact_lines(plan, section, facts, settings, skeleton or None)
     markers = list(dict.fromkeys(f"【待补充：{m}】" for m in MARKER_RE.findall(skeleton)))
     length = length or target_length(section)
     context = {"plan": plan, "s": section, "era": plan.era, "facts": facts, "subject": plan.subject,

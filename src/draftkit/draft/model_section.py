@@ -172,7 +172,7 @@ def write_with_model(plan: ReportPlan, sp: SectionPlan, facts: Facts, skeleton: 
     left = run.remaining()
     if left is not None and left <= 0:
         return skeleton, [f"整份报告的生成时限（{run.deadline_s:g} 秒）已到，本节未调用模型，{FALLBACK}。"], None
-    length = target_length(sp, run.unit_lengths)
+    length = target_length(sp, run.unit_lengths, skeleton)
     prompt = render_model_prompt(plan, sp, facts, exemplars, settings, length=length, skeleton=skeleton)
     max_tokens = max_tokens_for(length, settings)
     answer = read_answer(backend, prompt, max_tokens=max_tokens, seed=seed, emit=emit, section_id=sp.id)

@@ -91,8 +91,11 @@ def test_a_dropped_count_is_put_back_and_the_model_prose_kept(sample_facts):
     assert not result.fell_back and result.removed == []
     assert result.text.startswith(prose)  # the model's prose stays
     assert "主题党日12次" in result.text  # the count is back, from the skeleton's sentence
-    (w,) = result.warnings
+    (w,) = [w for w in result.warnings if "主题党日" in w]
     assert "活动“主题党日”的次数“12”" in w and "已补上模板稿中的一句" in w
+    # every repair is a sentence the skeleton states, named in its warning
+    assert result.repaired and all(r.sentence in skeleton for r in result.repaired)
+    assert all(w.startswith("模型稿漏了") for w in result.warnings)
 
 
 def test_an_invented_slogan_loses_its_sentence_with_the_reason(sample_facts):

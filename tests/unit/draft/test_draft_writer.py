@@ -48,6 +48,12 @@ class SkeletonEcho(Backend):
             yield text[i:i + 7]
 
 
+def model_written(report: Report) -> list:
+    """The sections a model writes: those with text, except a parent's lead into its subsections."""
+    secs = report.sections
+    return [s for i, s in enumerate(secs) if s.skeleton and not (i + 1 < len(secs) and secs[i + 1].level > s.level)]
+
+
 def echo_for(facts, cls=None, **kw) -> SkeletonEcho:
     """A SkeletonEcho (or subclass) that knows the template's text of each section of ``facts``."""
     from draftkit.draft.plan import plan_report
@@ -133,7 +139,7 @@ def test_model_path_prompt_lists_the_facts_and_the_era_and_asks_plainly(facts):
 
 def test_invented_sentence_is_removed_and_shown(facts):
     report = draft_report(facts, backend=echo_for(facts, extra="另有25名党员受到表彰。"))
-    for s in report.sections:
+    for s in model_written(report):
         if s.skeleton:
             assert "25名党员" not in s.text
             assert any(w.startswith("已删去一句：“另有25名党员受到表彰。”") for w in s.warnings), s.id
@@ -151,7 +157,7 @@ def test_preamble_and_markdown_are_cleaned(facts):
 def test_backend_failure_falls_back_to_skeleton_without_raising(facts, exc, after):
     events: list[tuple] = []
     report = draft_report(facts, backend=Failing(exc, after), on_event=lambda *e: events.append(e))
-    for s in report.sections:
+    for s in model_written(report):
         if s.skeleton:
             assert s.text == s.skeleton
             assert any("已改用模板稿" in w for w in s.warnings)
@@ -171,7 +177,7 @@ def test_after_the_first_server_failure_no_new_section_waits_on_the_model(facts)
             yield ""  # a generator, like the real backends
 
     report = draft_report(facts, backend=Down())
-    bodies = [s for s in report.sections if s.skeleton]
+    bodies = model_written(report)
     # sections run three at a time: those already started when the first failure is known still call
     assert 1 <= Down.calls <= 3 < len(bodies)
     assert all(s.text == s.skeleton for s in bodies)
@@ -366,7 +372,7 @@ def test_a_registered_backend_is_reached_by_name_and_told_its_capabilities(facts
     backend = get_backend("recording", model="ignored", base_url="ignored")
     assert isinstance(backend, Recording)
     report = draft_report(facts, backend=backend, seed=7)
-    bodies = [s for s in report.sections if s.skeleton]
+    bodies = model_written(report)
     assert len(backend.calls) == len(bodies) and all(s.backend == "recording" for s in report.sections)
     # no stop strings for a backend that does not declare supports_stop; the seed reaches the model
     assert all(c["stop"] is None and c["seed"] == 7 and c["max_tokens"] and c["system"] for c in backend.calls)
