@@ -52,6 +52,27 @@ class _Bars:
     def close(self) -> None:
         for bar in self.bars.values():
             bar.close()
+        self.bars.clear()
+
+
+def _plan_confirm(yes: bool, bars: _Bars) -> Any:
+    """The ``confirm`` callback of a build: prints the plan (files, chunks, estimated time) on stderr and,
+    above ``Settings.build_confirm_seconds``, asks on a terminal; without one it declines unless ``--yes``."""
+    limit = get_settings().build_confirm_seconds
+
+    def confirm(plan: Any) -> bool:
+        typer.echo(plan.describe(), err=True)
+        if yes or plan.seconds <= limit:
+            return True
+        if sys.stdin.isatty():
+            bars.close()
+            return typer.confirm(f"预计超过 {limit / 60:.0f} 分钟，继续？/ over {limit / 60:.0f} min, go on?",
+                                 default=False, err=True)
+        typer.echo(f"error: the estimated embedding time is over {limit / 60:.0f} min "
+                   "(DRAFTKIT_BUILD_CONFIRM_SECONDS): rerun with --yes to build anyway", err=True)
+        return False
+
+    return confirm
 
 
 def _report_build(result: Any, verb: str, summary: bool = True) -> None:
@@ -92,18 +113,25 @@ def register(app: typer.Typer) -> None:
         paths: Annotated[list[Path], typer.Argument(help="Report files or folders (.docx .txt .md .pdf .doc).")],
         index: Annotated[Path | None, typer.Option("--index", help="Index directory (default: DRAFTKIT_INDEX_DIR or ./index).")] = None,
         quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bars.")] = False,
+        yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask before a long build.")] = False,
     ) -> None:
-        """Ingest the files and write a new index, replacing the old one only when the build succeeds."""
+        """Ingest the files and write a new index, replacing the old one only when the build succeeds.
+
+        The plan (files, chunks, estimated embedding time) is printed before embedding; a build estimated
+        over DRAFTKIT_BUILD_CONFIRM_SECONDS (default 600) asks first, or needs --yes."""
         from draftkit.retrieval import IndexUnavailable, build_index
         from draftkit.retrieval.embed import EmbedderUnavailable
 
         bars = _Bars(not quiet)
         try:
-            result = build_index(paths, _index_dir(index), progress=bars)
+            result = build_index(paths, _index_dir(index), progress=bars, confirm=_plan_confirm(yes, bars))
         except (IndexUnavailable, EmbedderUnavailable, TimeoutError) as exc:
             raise _fail(str(exc)) from None
         finally:
             bars.close()
+        if result.cancelled:
+            _report_build(result, "built", summary=False)
+            raise _fail(f"build not started; {result.index_dir} was left as it was")
         if not result.written:
             _report_build(result, "built", summary=False)
             raise _fail(f"no document could be indexed; {result.index_dir} was left as it was")
@@ -114,6 +142,7 @@ def register(app: typer.Typer) -> None:
         paths: Annotated[list[Path], typer.Argument(help="Files or folders to add (unchanged files are skipped).")],
         index: Annotated[Path | None, typer.Option("--index", help="Index directory.")] = None,
         quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bars.")] = False,
+        yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask before a long build.")] = False,
     ) -> None:
         """Add files; a changed file replaces its old chunks, an unchanged one is left alone."""
         from draftkit.retrieval import IndexUnavailable, add_paths
@@ -121,11 +150,14 @@ def register(app: typer.Typer) -> None:
 
         bars = _Bars(not quiet)
         try:
-            result = add_paths(_index_dir(index), paths, progress=bars)
+            result = add_paths(_index_dir(index), paths, progress=bars, confirm=_plan_confirm(yes, bars))
         except (IndexUnavailable, EmbedderUnavailable, TimeoutError) as exc:
             raise _fail(str(exc)) from None
         finally:
             bars.close()
+        if result.cancelled:
+            _report_build(result, "updated", summary=False)
+            raise _fail(f"nothing added; {result.index_dir} was left as it was")
         _report_build(result, "updated")
 
     @index_app.command("remove")

@@ -67,6 +67,7 @@ from draftkit.retrieval.manifest import (
     Manifest,
     read_manifest,
 )
+from draftkit.retrieval.plan import BuildPlan, plan_build
 from draftkit.retrieval.ranking import (
     FUSIONS,
     MODES,
@@ -143,6 +144,7 @@ class BuildResult(BaseModel):
     chunks: int = 0
     embedded: int = 0  # chunks embedded by this call
     written: bool = False  # False: nothing changed, the index was left as it was
+    cancelled: bool = False  # the confirm callback declined the plan; nothing was written
     seconds: float = 0.0
 
     @property
@@ -393,12 +395,15 @@ def build_documents(docs: Sequence[Document], index_dir: str | os.PathLike[str],
 
 
 def build_index(paths: Iterable[str | os.PathLike[str]], index_dir: str | os.PathLike[str] | None = None,
-                settings: Settings | None = None, progress: Any = None) -> BuildResult:
+                settings: Settings | None = None, progress: Any = None,
+                confirm: Callable[[BuildPlan], bool] | None = None) -> BuildResult:
     """Ingest ``paths`` (files and folders) and write a new index at ``index_dir``, replacing any old one.
 
     Files that fail to ingest are listed in ``BuildResult.files`` with the reason; they never stop the
     build. When no file could be indexed nothing is written (``written`` is False) and an existing
     index stays as it was. ``progress``: a tqdm bar or ``progress(stage, done, total)``.
+    ``confirm(plan)`` is called after ingestion, before any embedding (:class:`BuildPlan`: files, chunks,
+    estimated seconds); when it returns False nothing is written and ``BuildResult.cancelled`` is True.
     """
     t0 = time.perf_counter()
     s = settings or get_settings()
@@ -410,6 +415,9 @@ def build_index(paths: Iterable[str | os.PathLike[str]], index_dir: str | os.Pat
     docs = _ok_documents(results)
     if not docs:  # never replace an index with an empty one because every file failed
         return BuildResult(index_dir=str(target), files=results, written=False, seconds=time.perf_counter() - t0)
+    if confirm is not None and not confirm(plan_build(results, docs, s)):
+        return BuildResult(index_dir=str(target), files=results, written=False, cancelled=True,
+                           seconds=time.perf_counter() - t0)
     manifest = build_documents(docs, target, s, sources=[str(p) for p in paths], progress=progress)
     return BuildResult(index_dir=str(target), files=results, added=[d.doc_id for d in docs],
                        documents=manifest.counts.documents, chunks=manifest.counts.chunks,
@@ -454,19 +462,21 @@ def _updated_version(index_dir: Path, staging: Path, embedder: Embedder, dense: 
 
 
 def add_paths(index_dir: str | os.PathLike[str], paths: Iterable[str | os.PathLike[str]],
-              settings: Settings | None = None, progress: Any = None) -> BuildResult:
+              settings: Settings | None = None, progress: Any = None,
+              confirm: Callable[[BuildPlan], bool] | None = None) -> BuildResult:
     """Add files to an index (creating it when there is none).
 
     A file already indexed with the same content (sha256) is a no-op; a file whose content
     changed replaces its old chunks; vectors of untouched documents are reused, never re-embedded.
     When nothing changes the index is not rewritten (``BuildResult.written`` is False).
+    ``confirm(plan)`` as in :func:`build_index`, for the documents to be embedded.
     """
     t0 = time.perf_counter()
     s = settings or get_settings()
     target = Path(index_dir)
     paths = list(paths)
     if not atomic.wait_for_published(target):
-        return build_index(paths, target, s, progress)
+        return build_index(paths, target, s, progress, confirm=confirm)
     report = _progress_fn(progress)
     results = _ingest(paths, report)
     docs = _ok_documents(results)
@@ -497,10 +507,10 @@ def add_paths(index_dir: str | os.PathLike[str], paths: Iterable[str | os.PathLi
             if previous is not None:
                 replaced.append(previous["id"])
             to_add.append(d)
-        if not to_add:
+        if not to_add or (confirm is not None and not confirm(plan_build(results, to_add, s))):
             return BuildResult(index_dir=str(target), files=results, unchanged=unchanged,
                                documents=manifest.counts.documents, chunks=manifest.counts.chunks,
-                               written=False, seconds=time.perf_counter() - t0)
+                               written=False, cancelled=bool(to_add), seconds=time.perf_counter() - t0)
         embedder = _embedder_for(target, manifest, s)
         staging = atomic.new_staging_dir(target)
         try:
