@@ -221,7 +221,7 @@ def _by_kind(value: Any, field: str) -> Any:
     for key, items in value.items():
         kind = section_kind_key(key)
         if kind is None:
-            raise ValueError(_msg("unknown_kind", key=key, field=field, expected=_kinds_expected()))
+            raise ValueError(_msg("unknown_kind", name=key, field=field, expected=_kinds_expected()))
         items = _clean_list(items)
         if isinstance(items, list) and kind in out:
             items = list(out[kind]) + items
