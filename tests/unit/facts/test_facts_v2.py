@@ -6,7 +6,16 @@ from pathlib import Path
 
 import pytest
 
-from draftkit.facts import FACTS_VERSION, Facts, FactsError, facts_notes, load_facts, parse_facts, save_facts, value_at
+from draftkit.facts import (
+    FACTS_VERSION,
+    Facts,
+    FactsError,
+    facts_notes,
+    load_facts,
+    parse_facts,
+    save_facts,
+    value_at,
+)
 
 SAMPLES = Path(__file__).resolve().parents[3] / "samples" / "facts"
 
