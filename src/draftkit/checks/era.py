@@ -124,12 +124,26 @@ def check_era(doc: ReportText | str | Any, year: int | None, report_kind: str | 
     state = {"latest_plenum_named": False, "first_guiding_current": None}
     same_year = report_kind in r.rules.get("same_year_plan_kinds", []) if report_kind else "半年" in (rt.title or "")
     plan_year = year if same_year else year + 1
+    first = rt.paragraphs[0].text if rt.paragraphs else ""
+    month = period_end_month(rt.title or (first if len(first) <= 60 else None), report_kind)
     for para in rt.paragraphs:
-        findings.extend(_check_paragraph(para, year, r, state))
+        findings.extend(_check_paragraph(para, year, r, state, month))
         findings.extend(_check_plan_year(para, year, plan_year, r))
-    findings.extend(_missing_plenum(year, r, state))
+    findings.extend(_missing_plenum(year, r, state, month))
     findings.sort(key=lambda f: (f.paragraph if f.paragraph is not None else -1, f.span))
     return findings
+
+
+def period_end_month(title: str | None, report_kind: str | None = None) -> int:
+    """The last month of the period a report covers: 6 for "2024年上半年……总结", 3 for a first-quarter
+    report, 12 for a year (``period_end_months`` / ``period_kinds`` in ``prompts/era.yaml``). The era
+    check judges a report at the end of that month."""
+    rules = _rules().rules
+    text = title or ""
+    for entry in rules.get("period_end_months", []):
+        if any(w in text for w in entry.get("words", [])):
+            return int(entry["month"])
+    return int((rules.get("period_kinds") or {}).get(report_kind or "", 12))
 
 
 def _finding(para: Paragraph, rule: str, severity: str, s: int, e: int, message: str,
@@ -138,14 +152,14 @@ def _finding(para: Paragraph, rule: str, severity: str, s: int, e: int, message:
                    span=(s, e), text=para.text[s:e], message=message, suggestion=suggestion)
 
 
-def _check_paragraph(para: Paragraph, year: int, r: _Rules, state: dict) -> list[Finding]:
+def _check_paragraph(para: Paragraph, year: int, r: _Rules, state: dict, month: int = 12) -> list[Finding]:
     text = para.text
     era, rules = r.era, r.rules
-    cutoff = era.cutoff(year)
-    current = era.congress_for(year)
+    cutoff = era.cutoff(year, month)
+    current = era.congress_for(year, month)
     out: list[Finding] = []
-    guiding_line = era.guiding_line(year)
-    expected = era.congress_phrase(year) or ""
+    guiding_line = era.guiding_line(year, month)
+    expected = era.congress_phrase(year, month) or ""
 
     def classify(s: int, e: int) -> str:
         """historical | anticipatory | guiding | other, from the words around a mention."""
@@ -222,8 +236,8 @@ def _check_paragraph(para: Paragraph, year: int, r: _Rules, state: dict) -> list
     if latest and f"{current.ordinal}届{latest[-1].name}" in text:
         state["latest_plenum_named"] = True
 
-    out.extend(_check_thoughts(para, year, r, classify))
-    out.extend(_check_items(para, year, r))
+    out.extend(_check_thoughts(para, year, r, classify, month))
+    out.extend(_check_items(para, year, r, month))
     return out
 
 
@@ -287,9 +301,9 @@ def _mention_phrase(text: str, s: int, e: int) -> str:
     return text[s : e + (tail.end() if tail else 0)]
 
 
-def _check_thoughts(para: Paragraph, year: int, r: _Rules, classify) -> list[Finding]:
+def _check_thoughts(para: Paragraph, year: int, r: _Rules, classify, month: int = 12) -> list[Finding]:
     era, text = r.era, para.text
-    current = era.thought_for(year)
+    current = era.thought_for(year, month)
     if current is None:
         return []
     cur_idx = era.thoughts.index(current)
@@ -320,18 +334,18 @@ def _check_thoughts(para: Paragraph, year: int, r: _Rules, classify) -> list[Fin
                 severity = "P0" if current.start[0] < year else "P1"
                 out.append(_finding(para, "era.stale_thought", severity, s, e,
                                     _msg("era.stale_thought", year=year, mention=marker, expected=current.text),
-                                    _msg("era.suggest_guiding", line=era.guiding_line(year))))
+                                    _msg("era.suggest_guiding", line=era.guiding_line(year, month))))
             else:
                 out.append(_finding(para, "era.stale_term", "P2", s, e,
                                     _msg("era.stale_term", mention=marker, until=until, year=year)))
     return out
 
 
-def _check_items(para: Paragraph, year: int, r: _Rules) -> list[Finding]:
+def _check_items(para: Paragraph, year: int, r: _Rules, month: int = 12) -> list[Finding]:
     if r.items_re is None:
         return []
     text, rules = para.text, r.rules
-    cutoff = r.era.cutoff(year)
+    cutoff = r.era.cutoff(year, month)
     out: list[Finding] = []
     for m in r.items_re.finditer(text):
         item = r.alias_to_item[m.group(0)]
@@ -363,12 +377,12 @@ def _check_items(para: Paragraph, year: int, r: _Rules) -> list[Finding]:
     return out
 
 
-def _missing_plenum(year: int, r: _Rules, state: dict) -> list[Finding]:
+def _missing_plenum(year: int, r: _Rules, state: dict, month: int = 12) -> list[Finding]:
     if state["latest_plenum_named"] or state["first_guiding_current"] is None:
         return []
     era = r.era
-    current = era.congress_for(year)
-    plenums = current.plenums_by(era.cutoff(year)) if current else []
+    current = era.congress_for(year, month)
+    plenums = current.plenums_by(era.cutoff(year, month)) if current else []
     if not plenums:
         return []
     latest = plenums[-1]
@@ -376,5 +390,5 @@ def _missing_plenum(year: int, r: _Rules, state: dict) -> list[Finding]:
     return [_finding(para, "era.missing_plenum", "P2", s, e,
                      _msg("era.missing_plenum", mention=_mention_phrase(para.text, s, e), year=latest.date[0],
                           month=latest.date[1], plenum=f"{current.ordinal}届{latest.name}",
-                          expected=era.congress_phrase(year)),
-                     _msg("era.suggest_guiding", line=era.guiding_line(year)))]
+                          expected=era.congress_phrase(year, month)),
+                     _msg("era.suggest_guiding", line=era.guiding_line(year, month)))]

@@ -7,6 +7,9 @@
   themselves (:mod:`draftkit.ingest.clean`, phrase list ``prompts/cleaning.yaml``) run on the
   raw text, so review and ingestion agree on what furniture is.
 * ``residue.duplicate`` (P1): a paragraph repeated word for word.
+* ``residue.masked_name`` (P1): a leader's name dropped from a fixed phrase ("以习新时代中国特色社会主义
+  思想为指导", "用新时代……思想武装头脑"; ``residue.masked_names`` in ``prompts/checks.yaml``), with the
+  full phrase as the fix.
 * ``residue.heading_gap`` / ``residue.heading_first`` / ``residue.heading_disorder`` (P1):
   heading numbers that skip (一、 then 三、), start late, or go back ((二) before (一)).
 * ``residue.convert_error`` (P1): words that 文库 sites' converters put in place of the right
@@ -87,6 +90,7 @@ def check_residue(doc: ReportText | str | Any) -> list[Finding]:
         findings += furniture
         findings += _placeholders(loc, raw, [(f.paragraph, f.span) for f in furniture])
         findings += _convert_errors(raw_paras, raw, furniture_paragraphs(furniture))
+        findings += _masked_names(raw_paras, raw, furniture_paragraphs(furniture))
     findings += _duplicates(rt.paragraphs)
     findings += _headings(rt.paragraphs)
     return findings
@@ -219,6 +223,27 @@ def _convert_errors(paragraphs: list[Paragraph], raw: bool, skip: set[int | None
             found = _finding(p, "residue.convert_error", "P1", s, e, _msg("residue.convert_error", text=p.text[s:e], fix=fix),
                              _msg("residue.suggest_convert_error", fix=fix), raw)
             out.append(found.model_copy(update={"replacement": fix}))
+    return out
+
+
+def _masked_names(paragraphs: list[Paragraph], raw: bool, skip: set[int | None]) -> list[Finding]:
+    """``residue.masked_name`` (P1): a leader's name dropped from a fixed phrase (``residue.masked_names``)."""
+    rules = tuple((str(p), str(f)) for p, f in checks_data().get("residue", {}).get("masked_names", []))
+    compiled = _compiled_convert_errors(rules)
+    out: list[Finding] = []
+    for p in paragraphs:
+        if p.index in skip:
+            continue
+        taken: list[tuple[int, int]] = []
+        for rx, fix in compiled:
+            for m in rx.finditer(p.text):
+                s, e = m.span()
+                if any(a < e and s < b for a, b in taken):
+                    continue
+                taken.append((s, e))
+                out.append(_finding(p, "residue.masked_name", "P1", s, e,
+                                    _msg("residue.masked_name", text=m.group(0), fix=fix),
+                                    _msg("residue.suggest_masked_name", fix=fix), raw))
     return out
 
 

@@ -75,8 +75,8 @@ class _Rules:
             rf"(?=[*＊□■xXｘＸ.{letters}])"  # a first-character filter: makes the scan ~10x faster
             r"(?:(?P<stars>[*＊]{2,}|[□■]+)"
             r"|(?P<xx>(?<![A-Za-z])(?:[xX]{2,}|[ｘＸ]{2,})(?![A-Za-z]))"
-            rf"|(?P<x_count>(?<![A-Za-z0-9])[xXｘＸ](?=[{count_words}]))"
-            rf"|(?P<lone_x>(?<![A-Za-z0-9])[xXｘＸ](?=[{HAN}+＋]))"
+            rf"|(?P<x_count>(?<![A-Za-z0-9+＋])[xXｘＸ](?=[{count_words}]))"
+            rf"|(?P<lone_x>(?<![A-Za-z0-9+＋])[xXｘＸ](?=[{HAN}+＋]))"
             rf"|(?P<letter_mask>(?<![A-Za-z0-9])[{letters}](?=[{next_chars}]))"
             rf"|(?P<dotted>(?<=[{HAN}])\.(?=[{HAN}])))"
         )
