@@ -51,8 +51,6 @@ from draftkit.zh import find_dates, parse_date
 
 CHECK = "proofread"
 FAMILIES: tuple[str, ...] = ("typo", "punct", "number", "term", "date")
-#: Chinese names of the families (UI, comments in Word).
-FAMILY_LABELS = {"typo": "错别字", "punct": "标点符号", "number": "数字用法", "term": "规范表述", "date": "日期格式"}
 OVERLAY_FILE = "proofread.yaml"
 #: Rules whose findings "这不是错误" switches off as an entry; for the others it allows the words around the span.
 ENTRY_FAMILIES = ("typo", "term")

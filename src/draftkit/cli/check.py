@@ -9,8 +9,10 @@ from typing import Annotated
 
 import typer
 
-from draftkit.checks import CheckInputError, CheckResult, check_file
+from draftkit.checks import CheckInputError, CheckResult, ReportText, check_file, run_checks
+from draftkit.checks.annotate import AnnotateError, annotate_docx
 from draftkit.checks.document import SUPPORTED_SUFFIXES
+from draftkit.checks.proofread import ProofreadConfigError
 
 _SEVERITY_LABEL = {"P0": "必须改", "P1": "应当改", "P2": "提示"}
 
@@ -57,8 +59,13 @@ def register(app: typer.Typer) -> None:
         index: Annotated[Path | None, typer.Option("--index", help="Index directory: find paragraphs reused from past reports.")] = None,
         threshold: Annotated[float, typer.Option("--threshold", min=0.0, max=1.0, help="Copy ratio from which a paragraph counts as reused.")] = 0.5,
         as_json: Annotated[bool, typer.Option("--json", help="Print JSON: {year, summary, findings} (a list for a folder).")] = False,
+        annotate: Annotated[Path | None, typer.Option("--annotate", help="Write a copy of the .docx with each finding as a Word comment (author draftkit); the original is not changed.")] = None,
+        fix: Annotated[str | None, typer.Option("--fix", help="With --annotate: 'tracked' also writes certain fixes as tracked changes to accept or reject in Word/WPS.")] = None,
     ) -> None:
-        """体检: facts, era, residue and reuse findings (P0 must fix, P1 should fix, P2 note).
+        """体检: facts, era, residue, proofreading and reuse findings (P0 must fix, P1 should fix, P2 note).
+
+        With --annotate OUT.docx (one .docx): the findings go into a copy of the file as comments at
+        their exact words, and with --fix tracked the certain fixes as tracked changes.
 
         Over a folder: one line per file — reuse share, P0, P1, P2, year, path — sorted by reuse
         share then P0 (tab-separated, so `sort -t$'\\t' -k2 -nr` re-sorts by P0).
@@ -82,11 +89,23 @@ def register(app: typer.Typer) -> None:
         if not path.exists():
             _fail(f"{path}: 文件或文件夹不存在")
 
+        if fix is not None and annotate is None:
+            _fail("--fix 需要与 --annotate 一起使用（--annotate 批注版.docx --fix tracked）")
+        if annotate is not None and not (path.is_file() and path.suffix.lower() == ".docx"):
+            _fail(f"{path}: --annotate 只能用于单个 .docx 文件")
         if path.is_file():
             try:
-                result = check_file(path, facts=facts_obj, year=year, index=idx, reuse_threshold=threshold)
-            except CheckInputError as exc:
+                rt = ReportText.from_file(path)
+                result = run_checks(rt, facts=facts_obj, year=year, index=idx, reuse_threshold=threshold)
+            except (CheckInputError, ProofreadConfigError) as exc:
                 _fail(str(exc))
+            if annotate is not None:
+                try:
+                    done = annotate_docx(path, annotate, result, report_text=rt, fix=fix)
+                except AnnotateError as exc:
+                    _fail(str(exc))
+                typer.echo(f"批注版已写出：{done.path}（批注 {done.comments} 条，其中 {done.paragraph_level} 条标在段落上；"
+                           f"修订 {done.tracked} 处）", err=as_json)
             if as_json:
                 typer.echo(json.dumps(result.to_json_dict(), ensure_ascii=False, indent=2))
             else:

@@ -30,6 +30,7 @@ from pydantic import BaseModel, Field
 
 from draftkit.errors import DraftkitError
 from draftkit.export.layout import TEMPLATES_DIR, TWIPS_PER_PT, Layout, load_layout, twips_to_mm
+from draftkit.zh import parse_date
 
 MESSAGES_PATH = TEMPLATES_DIR / "check_messages.yaml"
 
@@ -39,7 +40,6 @@ _HEADING_PATTERNS: list[tuple[int, re.Pattern[str]]] = [
     (3, re.compile(r"^\d{1,2}[.．、](?!\d)")),
     (4, re.compile(r"^[（(]\d{1,2}[）)]")),
 ]
-_DATE_RE = re.compile(r"^(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日$")
 _CJK_RE = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 _AMBIGUOUS_RE = re.compile(r"[“”‘’—…·]")
 _PAGE_FIELD_RE = re.compile(r"(?<![A-Z])PAGE(?![A-Z])")
@@ -497,17 +497,20 @@ class _Checker:
                 level = self.heading_level(p)
                 if level:
                     p.role, p.level = "heading", level
-        # signature: a date (or a 【待补充】 marker standing for it) among the last paragraphs,
-        # and the short line above it
+        # signature: a date in any common form (2024年12月20日, 2024.12.20, 二〇二四年十二月二十日 …) or
+        # a 【待补充】 marker standing for it, among the last paragraphs; the short line above it is the
+        # unit, and a second short right-aligned line above that too (unit name set on two lines)
         marker = self.lay.placeholder_re()
         for i in range(len(paras) - 1, max(len(paras) - 4, -1), -1):
             p = paras[i]
-            if p.role == "body" and (_DATE_RE.match(p.text.replace(" ", "")) or marker.fullmatch(p.text)):
+            if p.role == "body" and (parse_date(p.text) is not None or marker.fullmatch(p.text)):
                 p.role = "signature_date"
-                if i > 0:
-                    unit = paras[i - 1]
-                    if unit.role == "body" and len(unit.text) <= 40 and unit.text[-1] not in _SENTENCE_END:
-                        unit.role = "signature_unit"
+                for k, above in enumerate(paras[max(0, i - 2):i][::-1]):
+                    if (above.role == "body" and len(above.text) <= 40 and above.text[-1] not in _SENTENCE_END
+                            and (k == 0 or self.alignment(above.el) == "right")):
+                        above.role = "signature_unit"
+                    else:
+                        break
                 break
         return paras
 
@@ -727,10 +730,10 @@ class _Checker:
         if align != "right":
             self.para_issue("signature.alignment", para, _v("align_right"), _align_text(align), what=what)
         if para.role == "signature_date":
-            m = _DATE_RE.match(para.text.replace(" ", ""))
-            if m and (m.group(2).startswith("0") or m.group(3).startswith("0")):
-                y, mo, d = (int(g) for g in m.groups())
-                expected = self.lay.texts.date_format.format(year=y, month=mo, day=d)
+            # GB/T 9704-2012 7.3.5: Arabic numerals, the year in full, no leading zeros
+            found = parse_date(para.text)
+            if found is not None and not found.official:
+                expected = self.lay.texts.date_format.format(year=found.year, month=found.month, day=found.day)
                 self.para_issue("signature.date_format", para, expected, para.text)
 
     # -- page numbers ------------------------------------------------------------------------------

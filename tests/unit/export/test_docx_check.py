@@ -223,6 +223,38 @@ def test_zero_padded_date_and_left_aligned_signature(exported_docx: Path, tmp_pa
     assert fmt.expected == "2024年1月5日" and fmt.found == "2024年01月05日"
 
 
+@pytest.mark.parametrize("shown", ["二〇二四年十二月二十日", "2024.12.20", "2024/12/20", "2024年12月08日", "２０２４年１２月２０日",
+                                   "2024-12-20", "二○二四年十二月二十日"])
+def test_signature_date_in_any_common_form_gets_the_official_form(exported_docx: Path, tmp_path: Path, shown: str):
+    def redate(doc):
+        date = doc.paragraphs[-1]
+        for r in date.runs[1:]:
+            r.text = ""
+        date.runs[0].text = shown
+
+    issues = altered(exported_docx, tmp_path, redate)
+    # still the signature: right-aligned, no first-line indent asked for
+    assert [(i.code, i.found) for i in issues] == [("signature.date_format", shown)]
+    assert issues[0].expected == ("2024年12月8日" if shown.endswith("08日") else "2024年12月20日")
+    assert "GB/T 9704" in issues[0].message
+
+
+def test_signature_block_is_never_told_to_indent(tmp_path: Path):
+    doc = Document()
+    doc.add_paragraph("青禾县实验小学党支部2024年党建工作总结").alignment = WD_ALIGN_PARAGRAPH.CENTER
+    doc.add_paragraph("本年度，学校党支部扎实开展各项工作，取得了较好成效。").paragraph_format.first_line_indent = Pt(32)
+    for line in ("中共青禾县教育局委员会", "青禾县实验小学党支部", "二〇二四年十二月二十日"):
+        doc.add_paragraph(line).alignment = WD_ALIGN_PARAGRAPH.RIGHT
+    out = tmp_path / "signed.docx"
+    doc.save(str(out))
+    issues = check_docx(out)
+    indent = [i for i in issues if i.code.endswith("first_line_indent")]
+    signature_numbers = {3, 4, 5}
+    assert not [i for i in indent if signature_numbers & set(i.paragraphs)], indent
+    assert "signature.date_format" in codes(issues)
+    assert not [i for i in issues if i.code == "signature.alignment"]
+
+
 def test_title_checks(exported_docx: Path, tmp_path: Path):
     def plain_title(doc):
         title = doc.paragraphs[0]
