@@ -198,7 +198,9 @@ def _split(para: _Para, pos: int) -> None:
     content = _content_children(r)
     if c.offset == 0 and content and content[0] is child:
         return  # already the first thing in its run
-    new_r = etree.Element(r.tag)
+    new_r = OxmlElement("w:r")  # python-docx's element classes, so its Run reads the pieces
+    for name, value in r.attrib.items():
+        new_r.set(name, value)
     rpr = r.find(qn("w:rPr"))
     if rpr is not None:
         new_r.append(copy.deepcopy(rpr))
@@ -208,7 +210,8 @@ def _split(para: _Para, pos: int) -> None:
         text = child.text or ""
         child.text = text[: c.offset]
         child.set(_XML_SPACE, "preserve")
-        t2 = copy.deepcopy(child)
+        t2 = OxmlElement("w:t" if child.tag == qn("w:t") else "w:delText")
+        t2.set(_XML_SPACE, "preserve")
         t2.text = text[c.offset:]
         new_r.append(t2)
     else:
