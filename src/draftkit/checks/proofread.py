@@ -62,7 +62,8 @@ MAX_CHARS = 200_000
 MAX_PER_ENTRY = 200
 #: Residue findings that are words in the text (not whole paragraphs or headings): nothing inside them is proofread.
 _RESIDUE_IN_TEXT = ("residue.furniture", "residue.ad", "residue.page_marker", "residue.file_name",
-                    "residue.appended_document", "residue.placeholder", "residue.letter_mask", "residue.convert_error")
+                    "residue.appended_document", "residue.placeholder", "residue.letter_mask", "residue.convert_error",
+                    "residue.masked_name")
 _GUARD_WINDOW = 10  # characters each side of a typo that jieba reads to see whether it cuts a word
 #: Only wrong forms this short are guarded: a longer one is an idiom gone wrong ("先峰模范"), and the
 #: word it seems to cut ("模范作用") is its own second half, not a sign of a false match.
