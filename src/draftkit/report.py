@@ -26,6 +26,18 @@ class Exemplar(BaseModel):
     score: float | None = None
 
 
+class Borrowed(BaseModel):
+    """A sentence the user inserted from an exemplar, verbatim: shown marked (its source in a tooltip)
+    until she edits it; the reuse check counts it like any copied text."""
+
+    sentence: str
+    chunk_id: str
+    source: str | None = None  # file the exemplar came from
+    title: str | None = None
+    unit: str | None = None
+    year: int | None = None
+
+
 class SectionDraft(BaseModel):
     id: str  # the outline's section id, stable across regenerations
     heading: str  # numbered, as printed: "一、基本情况", "（一）思想政治建设"
@@ -37,6 +49,7 @@ class SectionDraft(BaseModel):
     exemplars: list[Exemplar] = Field(default_factory=list)
     backend: str = "template"
     seconds: float | None = None
+    borrowed: list[Borrowed] = Field(default_factory=list)  # exemplar sentences inserted and not yet edited
 
 
 class Signature(BaseModel):
