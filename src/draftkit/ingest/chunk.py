@@ -22,8 +22,10 @@ from draftkit.ingest.structure import Structure
 __all__ = ["CHUNKER_VERSION", "MIN_CHARS", "MAX_CHARS", "HARD_MAX_CHARS", "chunk_document", "chunk_id"]
 
 #: Recorded in the index manifest; bump when chunk boundaries or metadata change
-#: (2: a standard top-level heading glued to its first sentence is cut to the heading).
-CHUNKER_VERSION = "2"
+#: (2: a standard top-level heading glued to its first sentence is cut to the heading;
+#: 3: web-copy cleaning — lead-ins, outlines, hidden-text gaps, printed-line layouts rejoined —,
+#: any heading glued to its sentence, bare type words never the unit, kinds weighing the text).
+CHUNKER_VERSION = "3"
 MIN_CHARS = 150
 MAX_CHARS = 500
 #: A single sentence longer than this is cut at a comma (or at MAX_CHARS when it has none).

@@ -27,6 +27,9 @@ class KindTable:
     body: dict[str, tuple[str, ...]]
     practice_words: tuple[str, ...] = ()
     practice_overrides: frozenset[str] = frozenset()
+    override_min_hits: int = 3
+    override_ratio: float = 2.0
+    opening_min_hits: int = 1
 
 
 @lru_cache(maxsize=4)
@@ -43,6 +46,9 @@ def _table_for(path: str) -> KindTable:
         body={k: tuple(v.get("body", []) or []) for k, v in kinds.items()},
         practice_words=tuple(data.get("practice_words", []) or []),
         practice_overrides=frozenset(data.get("practice_overrides", []) or []),
+        override_min_hits=int((data.get("body_override") or {}).get("min_hits", 3)),
+        override_ratio=float((data.get("body_override") or {}).get("ratio", 2)),
+        opening_min_hits=int(data.get("opening_overview_min_hits", 1)),
     )
 
 
@@ -102,7 +108,7 @@ def classify_kind(heading_path: Sequence[str], text: str, *, previous: str | Non
     """
     t = kind_table()
     if opening and not heading_path:
-        return "overview" if body_scores(text, t, ("overview",)) else "other"
+        return "overview" if body_scores(text, t, ("overview",)).get("overview", 0) >= t.opening_min_hits else "other"
     path = [h for h in heading_path if h]
     matches = [heading_kinds(h, t) for h in path]
     top = next((i for i, ks in enumerate(matches) if ks), None)
@@ -122,16 +128,33 @@ def classify_kind(heading_path: Sequence[str], text: str, *, previous: str | Non
             if best is not None:
                 return best
             return prev or terminal[0]
-        for ks in reversed(matches):
-            non_terminal = [k for k in ks if k not in t.terminal]
+        for depth in range(len(matches) - 1, -1, -1):
+            non_terminal = [k for k in matches[depth] if k not in t.terminal]
             if non_terminal:
-                return non_terminal[0]
+                # a section's own heading, or its parent's, speaks for it; a heading further up gives way
+                # to a clear text
+                return _weigh_body(non_terminal, text, t, own=depth >= len(matches) - 2)
         # under a "做法"-type heading: the work itself, not a closing part
         best = _best_body(text, t, [k for k in t.order if k not in t.terminal])
         return best or "other"
     # inside a section whose headings say nothing: any kind but the opening's "overview"
     best = _best_body(text, t, [k for k in t.order if k != "overview"] if path else None)
     return best or "other"
+
+
+def _weigh_body(heading_kinds_: list[str], text: str, t: KindTable, *, own: bool) -> str:
+    """The heading's best kind, unless the text's dominant kind clearly overrules it (``body_override``
+    in ``prompts/section_kinds.yaml``): the heading names that kind too, or the kind came from a heading
+    two or more levels above the passage's own (``own`` is False)."""
+    chosen = heading_kinds_[0]
+    scores = body_scores(text, t, [k for k in t.order if k not in t.terminal])
+    if not scores:
+        return chosen
+    top = max(scores, key=lambda k: (scores[k], -t.order.index(k)))
+    if top == chosen:
+        return chosen
+    strong = scores[top] >= t.override_min_hits and scores[top] >= t.override_ratio * scores.get(chosen, 0) + 1
+    return top if strong and (top in heading_kinds_ or not own) else chosen
 
 
 _SENTENCE_SPLIT_RE = re.compile(r"(?<=[。！？!?；;\n])")
