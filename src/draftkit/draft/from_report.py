@@ -19,6 +19,7 @@ Rules (patterns, verbs, measures) are data in ``prompts/from_report.yaml``.
 from __future__ import annotations
 
 import re
+import typing
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -28,7 +29,7 @@ import yaml
 
 from draftkit.config import prompts_path
 from draftkit.era import load_era
-from draftkit.facts import Facts, parse_facts
+from draftkit.facts import Facts, OrgType, parse_facts
 from draftkit.ingest.models import Document
 from draftkit.ingest.pipeline import ingest_file
 from draftkit.practices import load_catalogue
@@ -170,10 +171,22 @@ def _honours(doc: Document, rules: dict[str, Any]) -> list[dict[str, Any]]:
     return out[:12]
 
 
+def _org_type(doc: Document) -> str | None:
+    """党委 / 党总支 / 党支部 / 联合党支部: the one ingest read, else the first named in the opening
+    (title and first paragraph); None when neither says (学区, 教育局 are units, not org types)."""
+    types = typing.get_args(OrgType)
+    if doc.org_type in types:
+        return doc.org_type
+    head = doc.text[:300]
+    found = [(head.find(t), -len(t), t) for t in types if t in head]
+    return min(found)[2] if found else None
+
+
 def _clean_unit(unit: str | None, rules: dict[str, Any]) -> str | None:
     """The school or body itself (no 党支部 after it); None when absent or masked (新xx小学)."""
     if not unit or _MASKED_UNIT.search(unit):
         return None
+    unit = unit.removeprefix("中共")
     for suffix in rules["unit_org_suffixes"]:
         if unit.endswith(suffix) and len(unit) > len(suffix) + 1:
             return unit[: -len(suffix)]
@@ -202,8 +215,9 @@ def facts_from_document(doc: Document, year: int) -> FromReport:
     data["unit"] = unit or UNIT_MARKER
     if unit is None:
         skipped.append("单位名称读不出来（或被打码），请补上")
-    data["org_type"] = doc.org_type or "党支部"
-    if doc.org_type is None:
+    org_type = _org_type(doc)
+    data["org_type"] = org_type or "党支部"
+    if org_type is None:
         skipped.append("党组织类型读不出来，暂按党支部，请核对")
         confirm.append("org_type")
     data["report_kind"] = REPORT_KINDS.get(doc.report_kind or "", "annual_summary")

@@ -148,3 +148,18 @@ def test_seeds_import_without_made_up_numbers(seed, tmp_path):
     assert runner.invoke(app, ["facts", "check", str(out)]).exit_code == 0
     report = draft_report(facts, backend="template")
     assert report.sections
+
+
+def test_every_sample_corpus_report_imports_and_drafts_clean():
+    """All sample reports (.txt and .docx, tidy and messy): a unit without 中共 or 党支部, an org type,
+    and a draft with no invented number or name and no era finding."""
+    from draftkit.draft.guard import audit_text
+    from draftkit.draft.plan import plan_report
+
+    for path in sorted((ROOT / "samples" / "corpus").iterdir()):
+        year = int(re.search(r"(\d{4})", path.name).group(1)) + 1
+        facts = facts_from_report(path, year).facts
+        assert not facts.unit.startswith("中共") and not facts.unit.endswith(("党支部", "党委", "党总支")), path.name
+        report = draft_report(facts, backend="template")
+        plan = plan_report(facts)
+        assert not [f for s in report.sections for f in audit_text(s.text, facts, plan.era, s.heading)], path.name
