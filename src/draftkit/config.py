@@ -59,6 +59,7 @@ class Settings(BaseSettings):
     llm_deadline: float = 600.0  # seconds for a whole report's model calls (0: none); later sections keep the template
     llm_context: int = Field(default=4096, ge=512)  # the model's context window in tokens (prompt + answer)
     llm_concurrency: int | None = Field(default=None, ge=1)  # requests at once per server (None: 1 local, 3 remote)
+    llm_stream: bool = True  # stream answers (False for gateways that break server-sent events)
 
 
 @lru_cache(maxsize=1)

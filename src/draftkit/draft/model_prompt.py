@@ -53,6 +53,17 @@ class ModelPrompt(BaseModel):
     fact_lines: list[str] = Field(default_factory=list)
 
 
+_CJK = re.compile(r"[\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef]")
+
+
+def estimate_tokens(text: str) -> int:
+    """A conservative token count for a server that cannot count: 1.5 per CJK character or
+    full-width mark (Qwen, DeepSeek and GLM use about 0.7–1, Llama-family tokenizers up to 2) and
+    one per 3 other characters, rounded up."""
+    cjk = len(_CJK.findall(text))
+    return int(cjk * 1.5 + (len(text) - cjk) / 3) + 1
+
+
 def escape_exemplar(text: str) -> str:
     """Exemplar text that cannot break out of its fence: fence runs and full-width equals signs are
     removed, the label brackets 【】 become ［］, line breaks become spaces."""

@@ -24,9 +24,16 @@ from typing import Any
 
 from draftkit.config import Settings
 from draftkit.draft.answer import ThinkFilter, clean_answer, clean_chars, complete_sentences
-from draftkit.draft.backends import Backend, BackendError
+from draftkit.draft.backends import Backend, BackendError, ContextOverflowError, call_deadline
 from draftkit.draft.guard import GuardResult, guard_section
-from draftkit.draft.model_prompt import ModelPrompt, render_model_prompt, target_length
+from draftkit.draft.model_prompt import (
+    EXEMPLAR_CHARS,
+    PROMPT_EXEMPLARS,
+    ModelPrompt,
+    estimate_tokens,
+    render_model_prompt,
+    target_length,
+)
 from draftkit.draft.plan import ReportPlan, SectionPlan
 from draftkit.facts import Facts
 from draftkit.report import Exemplar
@@ -38,6 +45,8 @@ EventFn = Callable[..., None]
 #: model tokens per character of Chinese answer asked for, and the floor, for ``max_tokens``
 TOKENS_PER_CHAR = 1.6
 MIN_TOKENS = 192
+#: tokens a chat template adds around the system and user messages (Qwen's: about 10; room for others)
+CHAT_OVERHEAD = 32
 #: characters read per token of ``max_tokens`` before the stream is closed (a token is at most a few
 #: characters; a server that ignores max_tokens is stopped here)
 CHARS_PER_TOKEN = 4
@@ -86,6 +95,10 @@ class ModelRun:
         if self.deadline_s is None:
             self.deadline_s = float(getattr(self.settings, "llm_deadline", 0) or 0) or None
 
+    def deadline(self) -> float | None:
+        """The monotonic time the report's model calls must end by (None: no deadline)."""
+        return self.started + self.deadline_s if self.deadline_s else None
+
     def remaining(self) -> float | None:
         """Seconds left before the report's deadline (None: no deadline)."""
         if not self.deadline_s:
@@ -115,14 +128,15 @@ class Answer:
     capped: bool = False  # the character budget closed the stream
     error: str | None = None  # a BackendError message (or another exception's)
     server_fault: bool = False
+    overflow: bool = False  # the prompt did not fit the model's context
 
 
 def read_answer(backend: Backend, prompt: ModelPrompt, *, max_tokens: int, seed: int | None, emit: EventFn,
-                section_id: str) -> Answer:
+                section_id: str, stream: bool = True) -> Answer:
     """Stream one answer, emitting ``("token", id, text)`` for the visible text (a lone ``</think>``
     re-emits ``("section_start", id)`` so that a UI drops the thinking it showed), up to
     :func:`char_budget` characters. Failures are returned in ``Answer.error``, never raised."""
-    kwargs: dict[str, Any] = {"stream": True, "system": prompt.system, "max_tokens": max_tokens, "seed": seed}
+    kwargs: dict[str, Any] = {"stream": stream, "system": prompt.system, "max_tokens": max_tokens, "seed": seed}
     if getattr(backend, "supports_stop", False) and prompt.stop:
         kwargs["stop"] = list(prompt.stop)
     budget = char_budget(max_tokens)
@@ -143,8 +157,10 @@ def read_answer(backend: Backend, prompt: ModelPrompt, *, max_tokens: int, seed:
         tail = think.finish()
         if tail:
             emit("token", section_id, tail)
+    except ContextOverflowError as exc:
+        out.error, out.overflow = str(exc), True
     except BackendError as exc:
-        out.error, out.server_fault = str(exc), True
+        out.error, out.server_fault = str(exc), getattr(exc, "server_fault", True)
     except Exception as exc:  # anything a backend raises must not lose the section
         log.exception("backend %s failed on section %s", getattr(backend, "name", "?"), section_id)
         out.error = f"{type(exc).__name__}: {exc}"
@@ -162,6 +178,60 @@ def read_answer(backend: Backend, prompt: ModelPrompt, *, max_tokens: int, seed:
     return out
 
 
+def _overlap(done: str, more: str, least: int = 4) -> int:
+    """Length of the longest end of ``done`` that ``more`` starts with (a continuation that repeats)."""
+    for n in range(min(len(done), len(more), 200), least - 1, -1):
+        if done.endswith(more[:n]):
+            return n
+    return 0
+
+
+def fit_prompt(plan: ReportPlan, sp: SectionPlan, facts: Facts, exemplars: list[Exemplar], backend: Backend,
+               settings: Settings, *, length: int, skeleton: str, max_tokens: int) -> tuple[ModelPrompt, int, list[str]]:
+    """The prompt for one section made to fit ``Settings.llm_context`` with room for ``max_tokens``:
+    exemplars are dropped (two, then one), the last one shortened, then none; if even the bare
+    prompt leaves too little room, ``max_tokens`` shrinks (down to :data:`MIN_TOKENS`). Tokens are
+    counted by the backend's tokenizer where it has one (llama.cpp's ``/tokenize``), else estimated
+    conservatively. Returns (prompt, max_tokens, warnings)."""
+    context = int(settings.llm_context)
+    tries = [(PROMPT_EXEMPLARS, EXEMPLAR_CHARS), (1, EXEMPLAR_CHARS), (1, EXEMPLAR_CHARS // 2), (0, 0)]
+    if not exemplars:
+        tries = [(0, 0)]
+    prompt, used, n, chars = None, 0, 0, 0
+    for n, chars in tries:
+        prompt = render_model_prompt(plan, sp, facts, exemplars, settings, length=length, skeleton=skeleton,
+                                     max_exemplars=n, exemplar_chars=chars or EXEMPLAR_CHARS)
+        used = prompt_tokens(backend, prompt)
+        if used + max_tokens <= context:
+            break
+    assert prompt is not None
+    warnings = []
+    wanted = min(len(exemplars), PROMPT_EXEMPLARS)
+    shortened = bool(n) and chars < EXEMPLAR_CHARS
+    if len(prompt.exemplars) < wanted or shortened:
+        warnings.append(f"模型的上下文只有 {context} 个 token，提示中的参考范文已减为 {len(prompt.exemplars)} 段"
+                        + ("（并已截短）" if shortened else "") + "。")
+    if used + max_tokens > context:
+        room = max(MIN_TOKENS, context - used)
+        if room < max_tokens:
+            warnings.append(f"模型的上下文只有 {context} 个 token，本节回答的长度上限已从 {max_tokens} 减为 {room} 个 token。")
+            max_tokens = room
+    return prompt, max_tokens, warnings
+
+
+def prompt_tokens(backend: Backend, prompt: ModelPrompt) -> int:
+    """Tokens the prompt takes: the backend's count of system + user (plus the chat template's few),
+    or :func:`estimate_tokens` when it cannot count."""
+    counted = None
+    try:
+        counted = backend.count_tokens(prompt.system + "\n" + prompt.user) if hasattr(backend, "count_tokens") else None
+    except Exception:  # counting is a refinement; an estimate will do
+        log.debug("token count failed", exc_info=True)
+    if counted is None:
+        return estimate_tokens(prompt.system) + estimate_tokens(prompt.user) + CHAT_OVERHEAD
+    return counted + CHAT_OVERHEAD
+
+
 def write_with_model(plan: ReportPlan, sp: SectionPlan, facts: Facts, skeleton: str, exemplars: list[Exemplar],
                      backend: Backend, emit: EventFn, settings: Settings, run: ModelRun,
                      seed: int | None = None) -> tuple[str, list[str], GuardResult | None]:
@@ -173,20 +243,61 @@ def write_with_model(plan: ReportPlan, sp: SectionPlan, facts: Facts, skeleton: 
     if left is not None and left <= 0:
         return skeleton, [f"整份报告的生成时限（{run.deadline_s:g} 秒）已到，本节未调用模型，{FALLBACK}。"], None
     length = target_length(sp, run.unit_lengths, skeleton)
-    prompt = render_model_prompt(plan, sp, facts, exemplars, settings, length=length, skeleton=skeleton)
-    max_tokens = max_tokens_for(length, settings)
-    answer = read_answer(backend, prompt, max_tokens=max_tokens, seed=seed, emit=emit, section_id=sp.id)
     warnings: list[str] = []
-    if answer.error is not None:
-        run.health.record(False, answer.error[:200])
-        verb = "失败" if answer.server_fault else "出错"
-        return skeleton, [f"模型调用{verb}，本节{FALLBACK}：{answer.error}"], None
-    run.health.record(True)
-    raw = answer.text
-    if answer.capped or answer.finish_reason == "length":
-        raw, cut = complete_sentences(raw)
-        limit = f"字数上限（{char_budget(max_tokens)} 字）" if answer.capped else f"长度上限（{max_tokens} 个 token）"
-        warnings.append(f"模型的回答在{limit}处被截断，只保留了完整的句子" + (f"，删去了末尾未写完的“{cut[:30]}”" if cut else "") + "。")
+    token = call_deadline.set(run.deadline())
+    try:
+        max_tokens = max_tokens_for(length, settings)
+        prompt, max_tokens, fitted = fit_prompt(plan, sp, facts, exemplars, backend, settings, length=length,
+                                                skeleton=skeleton, max_tokens=max_tokens)
+        warnings.extend(fitted)
+        answer = read_answer(backend, prompt, max_tokens=max_tokens, seed=seed, emit=emit, section_id=sp.id,
+                             stream=settings.llm_stream)
+        if answer.overflow and prompt.exemplars:  # the server counts differently: once more, without exemplars
+            prompt = render_model_prompt(plan, sp, facts, exemplars, settings, length=length, skeleton=skeleton,
+                                         max_exemplars=0)
+            warnings.append(f"模型服务报告提示超出上下文长度，已去掉参考范文重试：{answer.error}")
+            emit("section_start", sp.id)
+            answer = read_answer(backend, prompt, max_tokens=max_tokens, seed=seed, emit=emit, section_id=sp.id,
+                                 stream=settings.llm_stream)
+        if answer.error is not None:
+            if answer.server_fault:
+                run.health.record(False, answer.error[:200])
+            verb = "失败" if answer.server_fault or answer.overflow else "出错"
+            return skeleton, [*warnings, f"模型调用{verb}，本节{FALLBACK}：{answer.error}"], None
+        run.health.record(True)
+        raw = answer.text
+        if answer.finish_reason == "length" and not answer.capped:
+            raw, more = continue_answer(backend, prompt, answer, max_tokens=max_tokens, seed=seed, emit=emit,
+                                        section_id=sp.id, settings=settings)
+            warnings.extend(more)
+        elif answer.capped:
+            raw, cut = complete_sentences(raw)
+            warnings.append(f"模型的回答超过了本节的字数上限（{char_budget(max_tokens)} 字），已停止读取，只保留了完整的句子"
+                            + (f"，删去了末尾未写完的“{cut[:30]}”" if cut else "") + "。")
+    finally:
+        call_deadline.reset(token)
     text = clean_answer(raw, title=sp.title, heading=sp.heading, prompt=[prompt.system, prompt.user], stop=prompt.stop)
     result = guard_section(text, skeleton, facts, plan.era, heading=sp.heading, exemplars=[e.text for e in exemplars])
     return result.text, warnings + result.warnings, result
+
+
+def continue_answer(backend: Backend, prompt: ModelPrompt, answer: Answer, *, max_tokens: int, seed: int | None,
+                    emit: EventFn, section_id: str, settings: Settings) -> tuple[str, list[str]]:
+    """An answer cut by the token limit, continued once (``prompts/sections/_continue.j2``). If the
+    continuation fails or is cut again, the complete sentences are kept, with a warning."""
+    from draftkit.draft.prompts import _env
+
+    partial = answer.text
+    ask = _env(settings).get_template("_continue.j2").render(user=prompt.user, partial=partial.strip()).strip()
+    more = read_answer(backend, ModelPrompt(system=prompt.system, user=ask, stop=prompt.stop, length=prompt.length),
+                       max_tokens=max_tokens, seed=seed, emit=emit, section_id=section_id, stream=settings.llm_stream)
+    if more.error is None:
+        rest = more.text.lstrip()
+        rest = rest[_overlap(partial, rest):]
+        partial = partial + rest
+        if more.finish_reason != "length" and not more.capped:
+            return partial, ["模型的回答在长度上限处被截断，已请模型接着写完一次。"]
+    kept, cut = complete_sentences(partial)
+    why = f"续写失败（{more.error}）" if more.error else "续写一次后仍被截断"
+    return kept, [f"模型的回答在长度上限（{max_tokens} 个 token）处被截断，{why}，只保留了完整的句子"
+                  + (f"，删去了末尾未写完的“{cut[:30]}”" if cut else "") + "。"]

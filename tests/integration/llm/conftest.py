@@ -108,8 +108,9 @@ def llama_server(model_file: Path, tmp_path_factory) -> Iterator[str]:
 
 
 # ------------------------------------------------------------------------------------------
-# A tiny OpenAI-lookalike that misbehaves on purpose. Behaviour by the first path segment:
-#   /ok/v1/...        streams a short answer correctly
+# A tiny OpenAI-lookalike that misbehaves on purpose, one mode per habit of real servers.
+# Behaviour by the first path segment (every mode answers both stream=true and stream=false):
+#   /ok/v1/...        a short answer, correctly
 #   /slow/v1/...      sleeps before answering (a read timeout)
 #   /stall/v1/...     streams two pieces, then sleeps (a timeout after text has streamed)
 #   /500/v1/...       HTTP 500 every time
@@ -118,18 +119,42 @@ def llama_server(model_file: Path, tmp_path_factory) -> Iterator[str]:
 #   /cut/v1/...       chunked stream: a few events, then the connection is closed mid-body
 #   /eof/v1/...       a few events then a clean EOF without [DONE] or finish_reason
 #   /garbage/v1/...   an event that is not JSON
+# The habits of real servers (answers are written from the prompt's facts list, see section_answer):
+#   /think/v1/...     <think>…</think> in the content, the tags split across stream chunks (vLLM, Ollama + Qwen3)
+#   /lone/v1/...      thinking, then a lone </think>, then the answer (DeepSeek-R1's template opens the block)
+#   /reasoning/v1/... reasoning in reasoning_content deltas (DeepSeek API, vLLM --reasoning-parser)
+#   /length/v1/...    the answer cut by max_tokens (finish_reason "length"); a continuation request finishes it
+#   /lengthcut/v1/... every answer, continuations too, cut by max_tokens
+#   /overflow/v1/...  HTTP 400 "exceeds the available context size" for prompts over overflow_chars (llama.cpp)
+#   /ratelimit/v1/... HTTP 429 with Retry-After: 1 on every other request (the first of each pair)
+#   /busy/v1/...      HTTP 503 with Retry-After: 1, then an answer
+#   /slot/v1/...      a single-slot server: one request at a time, slowly (records the most in flight)
+#   /hang/v1/...      accepts the request and sends nothing for hang seconds
+#   /flood/v1/...     ignores max_tokens: streams flood_bytes of text (non-stream: one huge JSON body)
+#   /longline/v1/...  one SSE line of longline_bytes with no line end
 # ------------------------------------------------------------------------------------------
 
 OK_PIECES = ["加强", "党的", "建设。"]
+THOUGHT = "思考过程：用户要我写一节总结，我先列要点再动笔，注意数字要照抄。"
+CONTINUE_MARK = "接着写"  # the writer's continuation request says so (draftkit.draft.model_section)
 
 
 def sse(obj) -> bytes:
     return f"data: {json.dumps(obj, ensure_ascii=False)}\n\n".encode()
 
 
-def delta(text: str | None, finish: str | None = None) -> dict:
-    d = {} if text is None else {"content": text}
+def delta(text: str | None, finish: str | None = None, field: str = "content") -> dict:
+    d = {} if text is None else {field: text}
     return {"object": "chat.completion.chunk", "choices": [{"index": 0, "delta": d, "finish_reason": finish}]}
+
+
+def section_answer(prompt: str) -> str:
+    """What a fair model writes for a draftkit section prompt: one sentence per line of the facts list."""
+    facts = [line[2:].strip() for line in prompt.split("\n") if line.startswith("- ")]
+    if not facts:
+        return "".join(OK_PIECES)
+    body = "".join(f"{f.split('：', 1)[-1].rstrip('。')}。" for f in facts)
+    return "学校党支部认真谋划、扎实推进本项工作。" + body + "各项工作取得了较好成效。"
 
 
 @dataclass
@@ -138,12 +163,34 @@ class FaultServer:
     sleep: float
     pieces: list[str] = field(default_factory=lambda: list(OK_PIECES))  # what /ok/ streams
     requests: dict[str, list[dict]] = field(default_factory=lambda: defaultdict(list))
+    hang: float = 30.0
+    overflow_chars: int = 1200
+    flood_bytes: int = 10_000_000
+    longline_bytes: int = 5_000_000
+    slot_seconds: float = 0.3
+    in_flight: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+    most_in_flight: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    slot: threading.Lock = field(default_factory=threading.Lock)
 
     def base(self, mode: str) -> str:
         return f"{self.url}/{mode}/v1"
 
     def count(self, mode: str) -> int:
-        return len(self.requests[mode])
+        """Chat requests made in ``mode`` (token counting probes aside)."""
+        return len(self.chats(mode))
+
+    def chats(self, mode: str) -> list[dict]:
+        return [r for r in self.requests[mode] if r["path"].endswith("/chat/completions")]
+
+    def reset(self) -> None:
+        self.requests.clear()
+        self.in_flight.clear()
+        self.most_in_flight.clear()
+
+
+def _prompt_of(payload: dict) -> str:
+    return "\n".join(str(m.get("content") or "") for m in payload.get("messages") or [])
 
 
 def _make_handler(state: FaultServer):
@@ -158,9 +205,14 @@ def _make_handler(state: FaultServer):
 
         def do_GET(self):
             body = json.dumps({"object": "list", "data": [{"id": "tiny", "object": "model"}]}).encode()
-            self.send_response(200)
+            self._json(200, body)
+
+        def _json(self, code: int, body: bytes, headers: dict | None = None) -> None:
+            self.send_response(code)
             self.send_header("Content-Type", "application/json")
             self.send_header("Content-Length", str(len(body)))
+            for k, v in (headers or {}).items():
+                self.send_header(k, v)
             self.end_headers()
             self.wfile.write(body)
 
@@ -177,35 +229,112 @@ def _make_handler(state: FaultServer):
                 self.send_header("Connection", "close")
             self.end_headers()
 
-        def _error(self, code: int, message: str) -> None:
-            body = json.dumps({"error": {"message": message}}).encode()
-            self.send_response(code)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
+        def _error(self, code: int, message: str, headers: dict | None = None, kind: str = "") -> None:
+            err = {"message": message, "code": code}
+            if kind:
+                err["type"] = kind
+            self._json(code, json.dumps({"error": err}).encode(), headers)
+
+        def _answer(self, payload: dict, events: list[tuple[str, str | None, str]], finish: str) -> None:
+            """Send ``events`` — (field, text, …) pieces — streamed or as one message, ending in ``finish``."""
+            if not payload.get("stream"):
+                message = {"role": "assistant", "content": "".join(t for f, t in events if f == "content")}
+                reasoning = "".join(t for f, t in events if f != "content")
+                if reasoning:
+                    message["reasoning_content"] = reasoning
+                body = {"choices": [{"index": 0, "message": message, "finish_reason": finish}]}
+                self._json(200, json.dumps(body, ensure_ascii=False).encode())
+                return
+            self._start_stream()
+            self._chunk(b": keep-alive comment\n\n")
+            self._chunk(sse(delta(None)))  # a role-only first delta, as real servers send
+            for f, t in events:
+                self._chunk(sse(delta(t, field=f)))
+            self._chunk(sse(delta(None, finish)))
+            self._chunk(b"data: [DONE]\n\n")
+            self._chunk(b"")
 
         def do_POST(self):
             mode = self._mode()
             length = int(self.headers.get("Content-Length", 0))
             payload = json.loads(self.rfile.read(length) or b"{}")
-            seen = state.requests[mode]
-            seen.append({"path": self.path, "headers": dict(self.headers), "json": payload})
-            if mode == "500" or (mode == "flaky" and len(seen) == 1):
+            with state.lock:
+                seen = state.requests[mode]
+                seen.append({"path": self.path, "headers": dict(self.headers), "json": payload,
+                             "at": time.monotonic()})
+                n = len([r for r in seen if r["path"].endswith("/chat/completions")])
+                chat = self.path.endswith("/chat/completions")
+                if chat:
+                    state.in_flight[mode] += 1
+                    state.most_in_flight[mode] = max(state.most_in_flight[mode], state.in_flight[mode])
+            if not chat:  # no /tokenize here, as most OpenAI-compatible servers
+                return self._error(404, f"no route {self.path}")
+            try:
+                self._post(mode, payload, n)
+            finally:
+                with state.lock:
+                    state.in_flight[mode] -= 1
+
+        def _post(self, mode: str, payload: dict, n: int) -> None:
+            prompt = _prompt_of(payload)
+            text = section_answer(prompt)
+            chunks = [text[i:i + 5] for i in range(0, len(text), 5)]
+            if mode == "500" or (mode == "flaky" and n == 1):
                 return self._error(500, "internal error (on purpose)")
             if mode == "401":
                 return self._error(401, "invalid api key")
+            if mode == "ratelimit" and n % 2 == 1:
+                return self._error(429, "Rate limit reached for requests", {"Retry-After": "1"}, "rate_limit_error")
+            if mode == "busy" and n == 1:
+                return self._error(503, "server busy, all slots taken", {"Retry-After": "1"})
+            if mode == "overflow" and len(prompt) > state.overflow_chars:
+                return self._error(400, "the request exceeds the available context size, try increasing it",
+                                   kind="exceed_context_size_error")
             if mode == "slow":
                 time.sleep(state.sleep)
+            if mode == "hang":
+                time.sleep(state.hang)
+                return self._error(500, "gave up")
+            if mode == "slot":
+                with state.slot:  # one at a time, as llama.cpp's server with one slot
+                    time.sleep(state.slot_seconds)
+                    return self._answer(payload, [("content", c) for c in chunks], "stop")
+            if mode == "think":
+                raw = f"<think>{THOUGHT}</think>\n\n{text}"
+                cut = [raw[i:i + 3] for i in range(0, len(raw), 3)]  # 3-character chunks split both tags
+                return self._answer(payload, [("content", c) for c in cut], "stop")
+            if mode == "lone":
+                raw = f"{THOUGHT}\n</think>\n\n{text}"
+                return self._answer(payload, [("content", raw[i:i + 4]) for i in range(0, len(raw), 4)], "stop")
+            if mode == "reasoning":
+                events = [("reasoning_content", THOUGHT[i:i + 6]) for i in range(0, len(THOUGHT), 6)]
+                return self._answer(payload, events + [("content", c) for c in chunks], "stop")
+            if mode in ("length", "lengthcut"):
+                half = len(text) // 2
+                if CONTINUE_MARK not in prompt:
+                    part, finish = text[:half], "length"  # cut mid-sentence by max_tokens
+                elif mode == "length":
+                    part, finish = text[half:], "stop"  # the continuation finishes it
+                else:
+                    part, finish = text[half:half + len(text) // 4], "length"  # cut again
+                return self._answer(payload, [("content", part[i:i + 5]) for i in range(0, len(part), 5)], finish)
+            if mode == "flood":
+                return self._flood(payload)
+            if mode == "longline":
+                self._start_stream()
+                self._chunk(b"data: ")
+                block = b"x" * 65536
+                for _ in range(state.longline_bytes // len(block)):
+                    try:
+                        self._chunk(block)
+                    except OSError:
+                        return  # the client refused the line and hung up
+                self._chunk(b"")
+                return
             if not payload.get("stream"):
                 body = json.dumps({"choices": [{"index": 0, "message": {"role": "assistant", "content": "".join(OK_PIECES)},
                                                 "finish_reason": "stop"}]}, ensure_ascii=False).encode()
-                self.send_response(200)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-                return
+                return self._json(200, body)
             if mode == "eof":
                 self._start_stream(chunked=False)
                 for piece in OK_PIECES[:2]:
@@ -232,6 +361,28 @@ def _make_handler(state: FaultServer):
             self._chunk(sse(delta(None, "stop")))
             self._chunk(b"data: [DONE]\n\n")
             self._chunk(b"")
+
+        def _flood(self, payload: dict) -> None:
+            sentence = "学校党支部坚持不懈抓好党建工作，推动各项工作取得新成效。"
+            if not payload.get("stream"):
+                text = sentence * (state.flood_bytes // len(sentence.encode()))
+                body = json.dumps({"choices": [{"index": 0, "message": {"role": "assistant", "content": text},
+                                                "finish_reason": "stop"}]}, ensure_ascii=False).encode()
+                try:
+                    self._json(200, body)
+                except OSError:
+                    pass  # the client stopped reading at its budget and hung up
+                return
+            self._start_stream()
+            event = sse(delta(sentence * 20))
+            try:
+                for _ in range(state.flood_bytes // len(event)):
+                    self._chunk(event)
+                self._chunk(sse(delta(None, "stop")))
+                self._chunk(b"data: [DONE]\n\n")
+                self._chunk(b"")
+            except OSError:
+                pass  # the client stopped reading at its budget and hung up
 
     return Handler
 
@@ -262,7 +413,7 @@ def fault_server() -> Iterator[FaultServer]:
 @pytest.fixture
 def fresh_fault_server(fault_server: FaultServer) -> FaultServer:
     """The fault server with its request log emptied (so counts belong to this test)."""
-    fault_server.requests.clear()
+    fault_server.reset()
     return fault_server
 
 

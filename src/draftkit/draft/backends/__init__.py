@@ -5,10 +5,13 @@
 from draftkit.draft.backends.base import (
     Backend,
     BackendError,
+    ContextOverflowError,
     available_backends,
+    call_deadline,
     get_backend,
     register_backend,
 )
 from draftkit.draft.backends.template import TemplateBackend
 
-__all__ = ["Backend", "BackendError", "TemplateBackend", "available_backends", "get_backend", "register_backend"]
+__all__ = ["Backend", "BackendError", "ContextOverflowError", "TemplateBackend", "available_backends", "call_deadline",
+           "get_backend", "register_backend"]

@@ -18,21 +18,51 @@ the CLI's ``--backend`` and the UI; the writer needs no edit.
 from __future__ import annotations
 
 import importlib
+import time
 from abc import ABC, abstractmethod
 from collections.abc import Iterator
+from contextvars import ContextVar
 from importlib.metadata import entry_points
 from typing import Any, ClassVar
 
 from draftkit.config import Settings, get_settings
 from draftkit.errors import DraftkitError
 
-__all__ = ["Backend", "BackendError", "available_backends", "chat_messages", "get_backend", "register_backend"]
+__all__ = ["Backend", "BackendError", "ContextOverflowError", "available_backends", "call_deadline", "chat_messages",
+           "get_backend", "remaining_seconds", "register_backend"]
 
 ENTRY_POINT_GROUP = "draftkit.backends"
 
 
 class BackendError(DraftkitError, RuntimeError):
-    """A model call failed (unreachable, timed out, bad answer). The caller falls back to the skeleton."""
+    """A model call failed (unreachable, timed out, bad answer). The caller falls back to the skeleton.
+
+    ``server_fault`` says whether the server or model itself failed (down, timing out, refusing,
+    rate-limited), as opposed to this one prompt (too long for the context): after a server fault
+    the writer sends no new section to that model."""
+
+    server_fault: bool = True
+
+
+class ContextOverflowError(BackendError):
+    """The prompt and the answer's ``max_tokens`` do not fit the model's context window (a server's
+    HTTP 400 "exceeds the available context size", or a local model's own check). The caller may
+    retry with a shorter prompt."""
+
+    server_fault = False
+
+
+#: the monotonic time by which the current model call must have ended (the report's deadline). The
+#: writer sets it around a call; backends cut their own timeouts to it and never wait past it.
+call_deadline: ContextVar[float | None] = ContextVar("draftkit_call_deadline", default=None)
+
+
+def remaining_seconds(limit: float) -> float:
+    """``limit`` seconds, or less when :data:`call_deadline` comes sooner (never below 0)."""
+    deadline = call_deadline.get()
+    if deadline is None:
+        return limit
+    return max(0.0, min(limit, deadline - time.monotonic()))
 
 
 class Backend(ABC):
@@ -50,6 +80,11 @@ class Backend(ABC):
         """The backend configured by ``settings``; ``options`` it does not know are ignored, so a
         CLI or a form can pass all its fields (model, base_url, api_key …) to any backend."""
         return cls()
+
+    def count_tokens(self, text: str) -> int | None:
+        """Tokens ``text`` takes in this model's tokenizer; None when the backend cannot tell (the
+        caller then estimates, see :func:`draftkit.draft.model_prompt.estimate_tokens`)."""
+        return None
 
     @abstractmethod
     def generate(

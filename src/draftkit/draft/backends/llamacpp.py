@@ -1,6 +1,10 @@
 """The ``llamacpp`` backend: a local GGUF model run by llama-cpp-python.
 
-Generation stops when ``Settings.llm_timeout`` seconds have passed since the call began (checked
+The context window is ``Settings.llm_context`` tokens (default 4096); a prompt that does not fit
+raises :class:`ContextOverflowError` (the writer retries it with fewer exemplars). Waiting for the
+loaded model (one generation at a time) is not counted against the time limit, and never lasts past
+the report's deadline. Generation stops when ``Settings.llm_timeout`` seconds (or the time left
+before the report's deadline) have passed since it began (checked
 after every token; the prompt evaluation itself cannot be interrupted) and raises BackendError
 rather than returning a truncated section: a section cut mid-sentence is worse than the
 fact-complete skeleton the writer falls back to. Every failure is a BackendError whose message
@@ -18,7 +22,13 @@ from pathlib import Path
 from typing import Any
 
 from draftkit.config import Settings, get_settings
-from draftkit.draft.backends.base import Backend, BackendError, chat_messages
+from draftkit.draft.backends.base import (
+    Backend,
+    BackendError,
+    ContextOverflowError,
+    chat_messages,
+    remaining_seconds,
+)
 from draftkit.model_store import ModelError, locate_model
 
 log = logging.getLogger(__name__)
@@ -112,7 +122,7 @@ class LlamaCppBackend(Backend):
         settings: Settings | None = None,
         model_path: str | Path | None = None,
         *,
-        n_ctx: int = 4096,
+        n_ctx: int | None = None,
         n_threads: int | None = None,
         seed: int | None = 0,
         repeat_penalty: float = 1.1,
@@ -120,7 +130,7 @@ class LlamaCppBackend(Backend):
     ) -> None:
         self.settings = settings or get_settings()
         self._model = model_path if model_path is not None else self.settings.llm_model
-        self.n_ctx = n_ctx
+        self.n_ctx = int(n_ctx or self.settings.llm_context)
         self.n_threads = n_threads or _default_threads(self.settings)
         self.seed = seed
         self.repeat_penalty = repeat_penalty
@@ -142,6 +152,11 @@ class LlamaCppBackend(Backend):
         """Load the model now (otherwise the first ``generate`` does). Returns the ``llama_cpp.Llama``."""
         return _load_llama(self.model_path, self.n_ctx, self.n_threads)[0]
 
+    def count_tokens(self, text: str) -> int | None:
+        """Tokens of ``text`` by the model's own tokenizer (loads the model)."""
+        llm = self.load()
+        return len(llm.tokenize(text.encode("utf-8"), add_bos=False, special=True))
+
     def generate(
         self,
         prompt: str,
@@ -157,15 +172,18 @@ class LlamaCppBackend(Backend):
         self.last_finish_reason = None
         path = self.model_path
         llm, lock = _load_llama(path, self.n_ctx, self.n_threads)
-        started = time.monotonic()
         pieces: list[str] = []
-        # One generation at a time per loaded model; wait for a turn no longer than the timeout
-        # (a stream abandoned without close() in this thread would otherwise hang the next call).
-        if not lock.acquire(timeout=self.timeout):
+        # One generation at a time per loaded model; wait for a turn no longer than the timeout or the
+        # report's deadline (a stream abandoned without close() would otherwise hang the next call).
+        # The wait is not counted against the generation's own time limit.
+        wait = remaining_seconds(self.timeout)
+        if not lock.acquire(timeout=wait):
             raise BackendError(
-                f"本地模型 {path.name} 忙（{self.timeout:g} 秒内未轮到） / local model {path}: still busy with "
-                f"another generation after {self.timeout:g} s"
+                f"本地模型 {path.name} 忙（{wait:g} 秒内未轮到） / local model {path}: still busy with "
+                f"another generation after {wait:g} s"
             )
+        started = time.monotonic()
+        limit = remaining_seconds(self.timeout)
         try:
             chunks = None
             try:
@@ -179,11 +197,11 @@ class LlamaCppBackend(Backend):
                     stop=list(stop) if stop else [],
                 )
                 for chunk in chunks:
-                    if time.monotonic() - started > self.timeout:
+                    if time.monotonic() - started > limit:
                         done = sum(len(p) for p in pieces)
                         raise BackendError(
-                            f"本地模型 {path.name} 生成超时（{self.timeout:g} 秒，已输出 {done} 字） / local model "
-                            f"{path}: generation timed out after {self.timeout:g} s ({done} characters so far)"
+                            f"本地模型 {path.name} 生成超时（{limit:g} 秒，已输出 {done} 字） / local model "
+                            f"{path}: generation timed out after {limit:g} s ({done} characters so far)"
                         )
                     choice = chunk["choices"][0]
                     content = (choice.get("delta") or {}).get("content")
@@ -196,7 +214,16 @@ class LlamaCppBackend(Backend):
                     pieces.append(content)
             except BackendError:
                 raise
-            except Exception as exc:  # context overflow (ValueError), decode failures (RuntimeError) …
+            except ValueError as exc:
+                if "context" in str(exc).lower():  # "Requested tokens (N) exceed context window of M"
+                    raise ContextOverflowError(
+                        f"本地模型 {path.name} 的提示太长，超出了上下文长度（{self.n_ctx} 个 token） / local model "
+                        f"{path}: the prompt does not fit the context window of {self.n_ctx} tokens: {exc}"
+                    ) from exc
+                raise BackendError(
+                    f"本地模型 {path.name} 生成失败 / local model {path}: generation failed: ValueError: {exc}"
+                ) from exc
+            except Exception as exc:  # decode failures (RuntimeError) …
                 raise BackendError(
                     f"本地模型 {path.name} 生成失败 / local model {path}: generation failed: {type(exc).__name__}: {exc}"
                 ) from exc
