@@ -7,7 +7,13 @@ from pathlib import Path
 
 from draftkit.facts import load_facts, parse_facts
 from draftkit.practices import load_catalogue
-from draftkit.ui.practices_form import NOTE_KINDS, PRACTICE_KINDS, PracticesForm, confirm_html, practice_choices
+from draftkit.ui.practices_form import (
+    NOTE_KINDS,
+    PRACTICE_KINDS,
+    PracticesForm,
+    confirm_html,
+    practice_choices,
+)
 
 SAMPLE = Path(__file__).resolve().parents[3] / "samples" / "facts" / "qinghe_yizhong_2021.yaml"
 
