@@ -1,16 +1,22 @@
-"""One section written by a model backend: prompt → stream (reasoning split off, output capped) →
-answer cleaning → guard. Never raises for a model failure: the section keeps its skeleton.
+"""One section written by a model backend: prompt fitted to the context → stream (reasoning split off,
+output capped) → continuation of an answer cut by the token limit → answer cleaning → guard. Never raises
+for a model failure: the section keeps its skeleton, with the reason in its warnings.
 
 The bounds (issue 16, items 3–5) that keep a report from hanging or flooding, whatever a server does:
 
-- :class:`ModelRun` holds what sections of one report share: the report's deadline
-  (``Settings.llm_deadline`` seconds from the start; a section that has not started by then keeps its
-  skeleton), the health of the model (after the first section that fails for a server reason, no new
-  section waits on that server), and the unit's own section lengths;
+- :class:`ModelRun` holds what the sections of one report share: the report's deadline
+  (``Settings.llm_deadline`` seconds from the start; it is handed to the backend through
+  :data:`~draftkit.draft.backends.base.call_deadline`, and a section that has not started by then keeps
+  its skeleton), the model's health (after the first section that fails for a server reason, no new
+  section waits on that server) and the unit's own section lengths;
 - the answer is read up to the section's character budget (:func:`char_budget`); beyond it the stream is
   closed, the complete sentences are kept and the section says so;
-- an answer cut by the token limit (``finish_reason == "length"``) keeps its complete sentences, with a
-  warning.
+- an answer cut by the token limit (``finish_reason == "length"``) is continued once
+  (``prompts/sections/_continue.j2``); cut again, its complete sentences are kept, with a warning.
+
+The context budget (issue 12 §3): :func:`fit_prompt` drops and shortens exemplars until the prompt and
+the section's ``max_tokens`` fit ``Settings.llm_context``; a server that still reports an overflow gets
+the prompt once more without exemplars.
 """
 
 from __future__ import annotations
@@ -28,6 +34,7 @@ from draftkit.draft.backends import Backend, BackendError, ContextOverflowError,
 from draftkit.draft.guard import GuardResult, guard_section
 from draftkit.draft.model_prompt import (
     EXEMPLAR_CHARS,
+    LENGTH_BOUNDS,
     PROMPT_EXEMPLARS,
     ModelPrompt,
     estimate_tokens,
@@ -242,7 +249,9 @@ def write_with_model(plan: ReportPlan, sp: SectionPlan, facts: Facts, skeleton: 
     left = run.remaining()
     if left is not None and left <= 0:
         return skeleton, [f"整份报告的生成时限（{run.deadline_s:g} 秒）已到，本节未调用模型，{FALLBACK}。"], None
-    length = target_length(sp, run.unit_lengths, skeleton)
+    # never ask for more than the token limit can hold (Settings.llm_max_tokens)
+    length = min(target_length(sp, run.unit_lengths, skeleton),
+                 max(LENGTH_BOUNDS[0], int(settings.llm_max_tokens / TOKENS_PER_CHAR)))
     warnings: list[str] = []
     token = call_deadline.set(run.deadline())
     try:
