@@ -214,7 +214,7 @@ def test_a_rate_limit_past_the_deadline_is_a_clear_chinese_error(fresh_fault_ser
     msg = str(err.value)
     assert "限流（HTTP 429，请求太频繁），服务要求 1 秒后再试" in msg and "不再等待重试" in msg
     assert "Retry-After: 1 s" in msg and fresh_fault_server.count("ratelimit") == 1
-    assert time.monotonic() - start < 0.5
+    assert time.monotonic() - start < 0.9  # it did not wait out the 1 s the server asked for
 
 
 @pytest.mark.parametrize("stream", STREAMS)
@@ -275,7 +275,8 @@ def test_a_server_that_accepts_and_hangs_costs_one_first_byte_timeout(fresh_faul
     report = draft_report(facts, backend=backend(fresh_fault_server, "hang", s), settings=s)
     took = time.monotonic() - start
     assert_whole(report, template)
-    assert took < 5, took  # two attempts of 0.5 s for the first section, then no section waits on the server
+    # two attempts of 0.5 s for the first section, then no section waits on the server (20 s each otherwise)
+    assert took < 15, took
     assert fresh_fault_server.count("hang") == 2
     written = model_sections(report)
     assert all(sec.text == sec.skeleton for sec in written)
@@ -284,11 +285,15 @@ def test_a_server_that_accepts_and_hangs_costs_one_first_byte_timeout(fresh_faul
 
 
 def test_the_report_deadline_bounds_a_slow_server(fresh_fault_server, facts, template):
-    fresh_fault_server.sleep = 3.0
     s = settings(True, llm_deadline=1.0, llm_first_byte_timeout=45.0, llm_retries=2)
-    start = time.monotonic()
-    report = draft_report(facts, backend=backend(fresh_fault_server, "slow", s), settings=s)
-    assert time.monotonic() - start < 3.0  # the 1 s deadline, not 45 s first-byte or 3 attempts
+    fresh_fault_server.sleep = 20.0
+    try:
+        start = time.monotonic()
+        report = draft_report(facts, backend=backend(fresh_fault_server, "slow", s), settings=s)
+        took = time.monotonic() - start
+    finally:
+        fresh_fault_server.sleep = 3.0
+    assert took < 10, took  # the 1 s deadline, not a 20 s answer, 45 s first byte or 3 attempts
     assert_whole(report, template)
     assert all(sec.text == sec.skeleton for sec in model_sections(report))
 
