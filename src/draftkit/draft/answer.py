@@ -20,7 +20,7 @@ from __future__ import annotations
 import logging
 import re
 import unicodedata
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -250,14 +250,3 @@ def complete_sentences(text: str) -> tuple[str, str]:
     if last is None:
         return "", text
     return text[:last.end()].rstrip(), text[last.end():].strip()
-
-
-def pieces_until(pieces: Iterable[str], limit: int) -> Iterator[str]:
-    """The pieces of a stream up to ``limit`` characters in all (the last one cut to fit)."""
-    total = 0
-    for piece in pieces:
-        if total + len(piece) >= limit:
-            yield piece[: limit - total]
-            return
-        total += len(piece)
-        yield piece

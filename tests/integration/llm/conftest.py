@@ -36,6 +36,17 @@ def free_port() -> int:
 
 
 @pytest.fixture(scope="session")
+def facts(samples_dir: Path):
+    """The complete sample facts (青禾市第三实验小学, 2024) that the writer tests draft."""
+    from draftkit.facts import load_facts
+
+    path = samples_dir / "facts" / "qinghe_sanshi_2024.yaml"
+    if not path.is_file():
+        pytest.skip(f"sample facts not found: {path}")
+    return load_facts(path)
+
+
+@pytest.fixture(scope="session")
 def llama_cpp_module():
     try:
         import llama_cpp

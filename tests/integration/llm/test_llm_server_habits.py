@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import threading
 import time
-from pathlib import Path
 
 import pytest
 from conftest import CONTINUE_MARK, THOUGHT
@@ -20,19 +19,11 @@ from draftkit.draft.model_section import ModelRun, write_with_model
 from draftkit.draft.plan import plan_report
 from draftkit.draft.prompts import render_skeleton
 from draftkit.draft.writer import draft_report
-from draftkit.facts import Facts, load_facts
+from draftkit.facts import Facts
 from draftkit.report import Exemplar, Report
 
 FALLBACK = "已改用模板稿"
 STREAMS = [pytest.param(True, id="streamed"), pytest.param(False, id="whole")]
-
-
-@pytest.fixture(scope="module")
-def facts(samples_dir: Path) -> Facts:
-    path = samples_dir / "facts" / "qinghe_sanshi_2024.yaml"
-    if not path.is_file():
-        pytest.skip(f"sample facts not found: {path}")
-    return load_facts(path)
 
 
 @pytest.fixture(scope="module")

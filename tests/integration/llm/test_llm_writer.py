@@ -5,7 +5,6 @@ server faults that must fall back to the skeleton with a warning, never raising 
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pytest
 
@@ -17,19 +16,11 @@ from draftkit.draft.backends.openai import OpenAIBackend
 from draftkit.draft.guard import era_allowed, full_sentences, split_sentences
 from draftkit.draft.plan import plan_report
 from draftkit.draft.writer import draft_report, draft_section
-from draftkit.facts import Facts, load_facts
+from draftkit.facts import Facts
 from draftkit.report import Report
 
 FALLBACK = "已改用模板稿"
 WRITER_SETTINGS = Settings(llm_max_tokens=200, llm_timeout=600.0)
-
-
-@pytest.fixture(scope="module")
-def facts(samples_dir: Path) -> Facts:
-    path = samples_dir / "facts" / "qinghe_sanshi_2024.yaml"
-    if not path.is_file():
-        pytest.skip(f"sample facts not found: {path}")
-    return load_facts(path)
 
 
 @pytest.fixture(scope="module")
