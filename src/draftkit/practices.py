@@ -17,6 +17,7 @@ import yaml
 from pydantic import BaseModel, Field, field_validator
 
 from draftkit.config import Settings, prompts_path
+from draftkit.errors import DraftkitError
 
 _NUMBER = re.compile(r"\d")
 
@@ -87,7 +88,7 @@ def _bare(text: str) -> str:
     return re.sub(r"[“”\"'‘’「」\s]", "", text)
 
 
-class CatalogueError(ValueError):
+class CatalogueError(DraftkitError, ValueError):
     """``prompts/practices.yaml`` cannot be used (names the file and the problem)."""
 
 
