@@ -94,12 +94,28 @@ def year_weight(hit_year: int | None, report_year: int) -> float:
     return 1.0 + YEAR_BONUS * max(0.0, 1.0 - (report_year - hit_year) / YEAR_SPAN)
 
 
+def _own_units(index: Any, facts: Facts) -> list[str]:
+    """The index's unit names that denote the report's own unit (none when the index cannot list them)."""
+    try:
+        units = index.units()
+    except Exception:
+        return []
+    return [u for u in units if any(same_unit(u, x) for x in (facts.unit, facts.org_name))]
+
+
 def find_exemplars(index: Any, section: SectionPlan, facts: Facts, exclude_docs: list[str],
                    k: int = EXEMPLARS_PER_SECTION) -> list[Exemplar]:
-    """Past passages of the section's kind (not from the same unit and year), recent years first."""
+    """Past passages of the section's kind (not from the same unit and year): the unit's own earlier
+    reports first (the secretary's style), then the rest, recent years first."""
     query = section.query or section.title
     hits = index.search(query, k=FETCH_PER_SECTION, kinds=[section.kind], exclude_docs=exclude_docs or None,
                         mode="hybrid", mmr=MMR)
+    own_units = _own_units(index, facts)
+    if own_units:  # the unit's own earlier reports: the secretary's style, searched for on their own
+        seen_ids = {h.chunk.id for h in hits}
+        hits += [h for h in index.search(query, k=2, kinds=[section.kind], units=own_units,
+                                         exclude_docs=exclude_docs or None, mode="hybrid")
+                 if h.chunk.id not in seen_ids]
     excluded = set(exclude_docs)
     scored = []
     for h in hits:
@@ -107,7 +123,8 @@ def find_exemplars(index: Any, section: SectionPlan, facts: Facts, exclude_docs:
         if c.kind != section.kind or c.doc_id in excluded or _same_report(c.unit, c.year, facts):
             continue
         scored.append((h.score * year_weight(c.year, facts.year), h))
-    scored.sort(key=lambda x: -x[0])
+    # the same unit's passages first, then by score
+    scored.sort(key=lambda x: (not any(same_unit(x[1].chunk.unit, u) for u in (facts.unit, facts.org_name)), -x[0]))
     kept: list[tuple[float, Any]] = []
     seen: list[set[str]] = []
     for score, h in scored:  # a web copy of a report is the same passage twice: keep one

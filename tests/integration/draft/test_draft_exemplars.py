@@ -82,3 +82,25 @@ def test_timings_are_recorded_and_drafting_itself_is_fast(report_2024):
     # whole report (< 2 s) depends on machine load and is measured by benchmarks/bench_draft.py
     assert t["plan"] + t["generation"] < 2.0, t
     assert all(s.seconds is not None for s in report.sections)
+
+
+def test_the_units_own_earlier_reports_come_first(report_2024, sample_facts_2024):
+    """The index holds 青禾市第三实验小学's 2013 and 2021 reports: the secretary's own style leads."""
+    unit = sample_facts_2024.unit
+    with_own = [s for s in report_2024.sections if any(same_unit(e.unit, unit) for e in s.exemplars)]
+    assert len(with_own) >= 4
+    assert all(same_unit(s.exemplars[0].unit, unit) for s in with_own)
+    assert all(e.year < 2024 for s in with_own for e in s.exemplars if same_unit(e.unit, unit))
+
+
+def test_target_lengths_follow_the_units_own_sections(draft_index, sample_facts_2024):
+    from draftkit.draft.model_prompt import LENGTH_BOUNDS, target_length, unit_section_lengths
+
+    lengths = unit_section_lengths(draft_index, sample_facts_2024)
+    assert lengths.get("*", 0) >= 40 and set(lengths) - {"*"}  # medians per kind, from its own reports
+    plan = plan_report(sample_facts_2024)
+    for sp in plan.sections:
+        if sp.kind in lengths:
+            assert target_length(sp, lengths) == max(LENGTH_BOUNDS[0], min(LENGTH_BOUNDS[1], lengths[sp.kind]))
+    other = sample_facts_2024.model_copy(update={"unit": "柳溪县某某中学", "org_name": None})
+    assert unit_section_lengths(draft_index, other) == {}  # no reports of its own: the outline's lengths
