@@ -55,7 +55,7 @@ def load_machine() -> str:
 
 def cmd_embed(args: argparse.Namespace) -> dict:
     from draftkit.retrieval import Index, get_embedder
-    from draftkit.retrieval.dense import split_sentences
+    from draftkit.retrieval.dense import sentence_units
 
     t0 = time.perf_counter()
     embedder = get_embedder()
@@ -63,7 +63,7 @@ def cmd_embed(args: argparse.Namespace) -> dict:
     with Index.open(args.index) as ix:
         chunks = [c.text for d in ix.documents() for c in ix.chunks(d.doc_id)]
     texts = (chunks * (args.chunks // len(chunks) + 1))[: args.chunks]
-    sentences = [s for t in texts for s in split_sentences(t)]
+    sentences = [s for t in texts for s in sentence_units(t)]
     embedder.encode_passages(texts[:32])  # warm-up
     t0 = time.perf_counter()
     embedder.encode_passages(texts)

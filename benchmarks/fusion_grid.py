@@ -20,7 +20,8 @@ import numpy as np
 
 from draftkit.retrieval import Index
 from draftkit.retrieval.eval import DEFAULT_EVAL_SET, load_eval_set
-from draftkit.retrieval.ranking import CANDIDATES_MIN, convex, normalize_for_overlap, rrf
+from draftkit.retrieval.ranking import CANDIDATES_MIN, convex, rrf
+from draftkit.zh import normalize
 
 GRID = ([("convex", (a,)) for a in (0.5, 0.6, 0.7, 0.8, 0.9)]
         + [("rrf", (k, w)) for k in (5, 10, 20, 60) for w in (0.5, 0.6, 0.7)])
@@ -39,7 +40,7 @@ def pools(ix: Index, queries):
         top_lex = [i for i in np.argsort(-lex_all, kind="stable")[:CANDIDATES_MIN] if lex_all[i] > 0]
         rows = np.union1d(top_dense, np.asarray(top_lex, dtype=np.int64))
         relevant = np.array([Path(chunks[int(cids[r])].source).name in q.docs
-                             and normalize_for_overlap(q.phrase) in normalize_for_overlap(chunks[int(cids[r])].text)
+                             and normalize(q.phrase) in normalize(chunks[int(cids[r])].text)
                              for r in rows])
         out.append((rows, dense_all[rows], lex_all[rows], relevant, list(top_dense), top_lex))
     return out

@@ -5,6 +5,8 @@ cd "$(dirname "$0")/.."
 bash scripts/setup.sh --test
 . .venv/bin/activate
 export HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1
+# the import contracts in pyproject.toml (docs/architecture.md, "Layers")
+lint-imports --no-cache
 set +e
 python -m pytest -q -p no:cacheprovider "$@"
 rc=$?

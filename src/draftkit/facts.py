@@ -40,7 +40,8 @@ from pydantic import (
 
 from draftkit.config import prompts_path
 from draftkit.errors import DraftkitError
-from draftkit.ingest.models import SECTION_KINDS
+from draftkit.practices import load_catalogue
+from draftkit.section_kinds import SECTION_KINDS
 
 FACTS_VERSION = 2
 OrgType = Literal["党委", "党总支", "党支部", "联合党支部"]
@@ -809,8 +810,6 @@ def facts_notes(facts: Facts) -> list[str]:
     for i, a in enumerate(facts.activities, start=1):
         if a.date and not a.date.startswith(str(facts.year)):
             notes.append(f"activities[{i}].date（{a.title}）{a.date} 不在 {facts.year} 年内")
-    from draftkit.practices import load_catalogue  # the catalogue is data under prompts/, read on demand
-
     catalogue = load_catalogue()
     for kind, items in facts.practices.items():
         for i, p in enumerate(items, start=1):
@@ -848,3 +847,12 @@ def value_at(facts: Facts, path: str) -> Any:
                 return None
             value = value[i]
     return value
+
+
+def same_unit(a: str | None, b: str | None) -> bool:
+    """Whether two unit names denote the same unit ("青禾市第三实验小学" vs "青禾市第三实验小学党支部"):
+    equal without spaces, or one (of at least 4 characters) inside the other."""
+    x, y = re.sub(r"[\s\u3000]+", "", a or ""), re.sub(r"[\s\u3000]+", "", b or "")
+    if not x or not y:
+        return False
+    return x == y or (min(len(x), len(y)) >= 4 and (x in y or y in x))

@@ -7,6 +7,8 @@ import datetime as dt
 
 from pydantic import BaseModel, Field, computed_field
 
+from draftkit.zh import official_date
+
 #: What stands in the signature block when the facts give no date (a visible gap, never a made-up date).
 SIGNATURE_DATE_MARKER = "【待补充：落款日期】"
 
@@ -61,7 +63,7 @@ class Signature(BaseModel):
     def date_text(self) -> str:
         """The date as printed ("2024年12月20日"), or the 【待补充：落款日期】 marker."""
         d = self.date
-        return f"{d.year}年{d.month}月{d.day}日" if d else SIGNATURE_DATE_MARKER
+        return official_date(d.year, d.month, d.day) if d else SIGNATURE_DATE_MARKER
 
 
 class Report(BaseModel):

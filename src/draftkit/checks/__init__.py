@@ -8,15 +8,14 @@ and :func:`draftkit.checks.era.check_era` (one implementation for drafting and r
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from pathlib import Path
+from typing import Any
 
 from draftkit.checks.document import CheckInputError, Paragraph, ReportText
 from draftkit.checks.era import check_era
 from draftkit.checks.fidelity import unsupported_facts, unused_facts
 from draftkit.checks.models import CheckResult, Finding, ReuseSource, Summary
-
-if TYPE_CHECKING:
-    from pathlib import Path
+from draftkit.checks.runner import run_checks as _run
 
 __all__ = [
     "CheckInputError", "CheckResult", "Finding", "Paragraph", "ReportText", "ReuseSource", "Summary",
@@ -27,16 +26,12 @@ __all__ = [
 def run_checks(doc: Any, facts=None, year: int | None = None, index=None, reuse_threshold: float = 0.5,
                **kw: Any) -> CheckResult:
     """All checks over a report. See :func:`draftkit.checks.runner.run_checks`."""
-    from draftkit.checks.runner import run_checks as _run
-
     return _run(doc, facts=facts, year=year, index=index, reuse_threshold=reuse_threshold, **kw)
 
 
 def check_file(path: str | Path, facts=None, year: int | None = None, index=None, reuse_threshold: float = 0.5,
                **kw: Any) -> CheckResult:
     """Check a .docx/.txt/.md file or a drafting report.json (raises CheckInputError naming the file)."""
-    from pathlib import Path
-
     return run_checks(ReportText.from_file(Path(path)), facts=facts, year=year, index=index,
                       reuse_threshold=reuse_threshold, **kw)
 

@@ -34,6 +34,7 @@ from pydantic import BaseModel
 from draftkit.checks.data import checks_data
 from draftkit.checks.document import ReportText
 from draftkit.checks.models import CheckResult, Finding
+from draftkit.checks.runner import run_checks
 from draftkit.errors import DraftkitError
 
 AUTHOR = "draftkit"
@@ -335,8 +336,6 @@ def annotate_docx(src: str | Path, out: str | Path, result: CheckResult | None =
         raise AnnotateError(out, "批注版不能覆盖原文件，请换一个文件名")
     rt = report_text or ReportText.from_file(src)
     if result is None:
-        from draftkit.checks import run_checks
-
         result = run_checks(rt, **check_kw)
     doc = Document(str(src))
     paras = [_read_para(p) for p in _body_paragraphs(doc)]

@@ -1,9 +1,8 @@
 """Loading the checks' data files (``prompts/checks.yaml``, the era rules in ``prompts/era.yaml``,
-the furniture list in ``prompts/cleaning.yaml``) and small text helpers shared by the checks."""
+the furniture list in ``prompts/cleaning.yaml``) (the Chinese-text helpers are in :mod:`draftkit.zh`)."""
 
 from __future__ import annotations
 
-import re
 import time
 from functools import lru_cache
 from pathlib import Path
@@ -12,12 +11,10 @@ from typing import Any
 import yaml
 
 from draftkit.config import prompts_path
-from draftkit.zh import CN_DIGITS, CN_NUMERAL_CHARS, CN_UNITS, cn_to_int
 
-__all__ = ["CJK", "CN_DIGITS", "CN_NUMERAL_CHARS", "CN_UNITS", "bigram_coverage", "bigrams", "checks_data",
-           "cn_to_int", "load_yaml", "normalize_for_match"]
+__all__ = ["checks_data", "load_yaml"]
 
-CJK = "\u4e00-\u9fff"
+
 @lru_cache(maxsize=16)
 def _load_yaml_cached(path: str, mtime: float) -> dict[str, Any]:
     return yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
@@ -44,24 +41,3 @@ def load_yaml(name: str) -> dict[str, Any]:
 
 def checks_data() -> dict[str, Any]:
     return load_yaml("checks.yaml")
-
-
-_PUNCT_RE = re.compile(r"[\s\u3000，。、；：！？,.;:!?“”\"'‘’（）()《》〈〉【】\[\]—…·\-]+")
-
-
-def normalize_for_match(text: str) -> str:
-    """Drop whitespace and punctuation (for comparing wording, not layout)."""
-    return _PUNCT_RE.sub("", text)
-
-
-def bigrams(text: str) -> set[str]:
-    t = normalize_for_match(text)
-    return {t[i : i + 2] for i in range(len(t) - 1)}
-
-
-def bigram_coverage(needle: str, haystack_bigrams: set[str]) -> float:
-    """Share of ``needle``'s character bigrams found in the haystack's."""
-    b = bigrams(needle)
-    if not b:
-        return 0.0
-    return len(b & haystack_bigrams) / len(b)

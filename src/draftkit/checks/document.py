@@ -16,13 +16,13 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-from draftkit.checks.data import checks_data, cn_to_int
 from draftkit.errors import DraftkitError
 from draftkit.ingest.load import load_file
 from draftkit.ingest.models import Document
 from draftkit.ingest.pipeline import process_text
 from draftkit.ingest.structure import parse_structure
 from draftkit.report import Report
+from draftkit.zh import official_date, parse_heading_number
 
 #: Files that ``ReportText.from_file`` reads.
 SUPPORTED_SUFFIXES = (".docx", ".txt", ".md", ".json", ".doc", ".pdf")
@@ -107,7 +107,7 @@ class ReportText(BaseModel):
             lines.append(report.signature.unit)
         if report.signature.date:
             d = report.signature.date
-            lines.append(f"{d.year}年{d.month}月{d.day}日")
+            lines.append(official_date(d.year, d.month, d.day))
         text = "\n".join(ln for ln in lines if ln and ln.strip())
         return cls(paragraphs=split_paragraphs(text), title=report.title, unit=report.unit, year=report.year,
                    source=source or "<report>")
@@ -159,29 +159,20 @@ def _normalize_newlines(text: str) -> str:
     return text.replace("\r\n", "\n").replace("\r", "\n").replace("\u2028", "\n").replace("\u2029", "\n")
 
 
-def _heading_regexes() -> list[tuple[int, re.Pattern[str]]]:
-    pats = checks_data()["heading_patterns"]
-    return [(int(level), re.compile(p)) for level, p in sorted(pats.items(), key=lambda kv: int(kv[0]))]
-
-
 _HEADING_END_RE = re.compile(r"[。：:；;！!？?]")
 
 
 def heading_of(text: str) -> tuple[int, int | None, str, str] | None:
     """(level, number, label, heading as printed) when ``text`` starts with heading numbering."""
-    for level, rx in _heading_regexes():
-        m = rx.match(text)
-        if not m:
-            continue
-        raw_num = m.group(1)
-        number = int(raw_num) if raw_num.isdigit() else cn_to_int(raw_num)
-        label = m.group(0).strip()
-        rest = text[m.end():]
-        end = _HEADING_END_RE.search(rest)
-        head = rest[: end.start()] if end else rest
-        head = head.strip()[:40]
-        return level, number, label, (label + head).strip()
-    return None
+    found = parse_heading_number(text)
+    if found is None:
+        return None
+    level, number, label = found
+    rest = text[text.find(label) + len(label):]
+    end = _HEADING_END_RE.search(rest)
+    head = rest[: end.start()] if end else rest
+    head = head.strip()[:40]
+    return level, number, label, (label + head).strip()
 
 
 def split_paragraphs(text: str) -> list[Paragraph]:

@@ -27,10 +27,11 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
-from draftkit.checks.data import CJK, CN_NUMERAL_CHARS, bigram_coverage, bigrams, checks_data, cn_to_int
+from draftkit.checks.data import checks_data
 from draftkit.checks.document import Paragraph, ReportText
 from draftkit.checks.models import Finding
 from draftkit.facts import Facts
+from draftkit.zh import CN_NUMERAL_CHARS, HAN, cn_to_int, ngrams, normalize
 
 CHECK = "facts"
 
@@ -81,7 +82,7 @@ def _compile(_key: int) -> _Patterns:
         cn_ge=re.compile(rf"({cn}{{1,6}})个({alt(kw_words)})"),
         skip=[re.compile(p) for p in d.get("skip_patterns", [])],
         phrases=re.compile(alt(d["numeral_phrases"])) if d.get("numeral_phrases") else None,
-        title_before=re.compile(rf"(?:{alt(d['titles_before'])})[：:\s]?(?=[{CJK}])"),
+        title_before=re.compile(rf"(?:{alt(d['titles_before'])})[：:\s]?(?=[{HAN}])"),
         title_after=re.compile(alt(d["titles_after"])),
         unit_suffix=re.compile(alt(d["unit_suffixes"])),
         data=d,
@@ -314,7 +315,7 @@ def _surname_ok(name: str, d: dict) -> bool:
 
 
 def _name_ok(name: str, d: dict) -> bool:
-    if not re.fullmatch(f"[{CJK}]+", name):
+    if not re.fullmatch(f"[{HAN}]+", name):
         return False
     if name in d["not_names"] or name[:2] in d["not_names"] or name[-2:] in d["not_names"]:
         return False
@@ -370,9 +371,9 @@ def _strip_generic(prefix: str, generic: list[str]) -> str:
 
 
 _COUNT_RE = re.compile(rf"(?:\d+|[{CN_NUMERAL_CHARS}]+)(?:个|所|名|家)")
-_UNIT_CHAR_RE = re.compile(f"[{CJK}0-9A-Za-z]")
+_UNIT_CHAR_RE = re.compile(f"[{HAN}0-9A-Za-z]")
 _MASK_RE = re.compile(r"[Xx×*＊]")
-_CJK_RE = re.compile(f"[{CJK}]")
+_CJK_RE = re.compile(f"[{HAN}]")
 
 
 @lru_cache(maxsize=4)
@@ -497,7 +498,7 @@ def _check_honours(para: Paragraph, sup: _Support) -> list[Finding]:
         claimed = _claimed_levels(core, hp)
         best: tuple[float, Any] | None = None
         for title, level in sup.honours:
-            cov = bigram_coverage(core, bigrams(title))
+            cov = _bigram_coverage(core, ngrams(normalize(title), 2))
             if cov >= min_cov and (best is None or cov > best[0]):
                 best = (cov, (title, level))
         if best is None:
@@ -686,6 +687,12 @@ def _check_paragraph(para: Paragraph, sup: _Support) -> list[Finding]:
 
 
 # --------------------------------------------------------------------------- unused facts
+def _bigram_coverage(needle: str, haystack_bigrams: set[str]) -> float:
+    """Share of ``needle``'s character bigrams (normalised) found among ``haystack_bigrams``."""
+    b = ngrams(normalize(needle), 2)
+    return len(b & haystack_bigrams) / len(b) if b else 0.0
+
+
 def unused_facts(text: str | ReportText, facts: Facts) -> list[Finding]:
     """Facts the text never uses (P2 notes): counts, activities, honours, committee names, brand,
     highlights, problems and plans. A free-text fact counts as used when most of its character
@@ -713,7 +720,7 @@ def unused_facts(text: str | ReportText, facts: Facts) -> list[Finding]:
             text_numbers.add(v)
             for f in _keyword_fields(t, s, e, d["keywords"], classifiers):
                 field_numbers.add((f, v))
-    text_bigrams = bigrams(full)
+    text_bigrams = ngrams(normalize(full), 2)
     out: list[Finding] = []
 
     def add(path: str, label: str, value: Any) -> None:
@@ -735,7 +742,7 @@ def unused_facts(text: str | ReportText, facts: Facts) -> list[Finding]:
             add(f"structure.committee[{i}]", labels["structure.committee"], entry)
 
     def used(s: str, need: float = 0.6) -> bool:
-        return bool(s) and (s in full or bigram_coverage(s, text_bigrams) >= need)
+        return bool(s) and (s in full or _bigram_coverage(s, text_bigrams) >= need)
 
     for i, a in enumerate(facts.activities):
         if not used(a.title):

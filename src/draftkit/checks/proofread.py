@@ -42,12 +42,13 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, Field, ValidationError
 
-from draftkit.checks.data import CJK, checks_data, load_yaml
+from draftkit.checks.data import checks_data, load_yaml
 from draftkit.checks.document import Paragraph, ReportText
 from draftkit.checks.models import SEVERITIES, Finding
 from draftkit.config import Settings, get_settings
 from draftkit.errors import DraftkitError
-from draftkit.zh import find_dates, parse_date
+from draftkit.retrieval.lexical import base_userdict
+from draftkit.zh import HAN, find_dates, parse_date
 
 CHECK = "proofread"
 FAMILIES: tuple[str, ...] = ("typo", "punct", "number", "term", "date")
@@ -313,8 +314,6 @@ class _WordGuard:
         if self._tok is None:
             import jieba
 
-            from draftkit.retrieval.lexical import base_userdict
-
             jieba.setLogLevel(logging.WARNING)
             tok = jieba.Tokenizer()
             tok.initialize()
@@ -513,7 +512,7 @@ def _marks_re(marks: str) -> re.Pattern[str]:
 
 @lru_cache(maxsize=4)
 def _halfwidth_re(marks: str) -> re.Pattern[str]:
-    return re.compile(rf"(?<=[{CJK}”’）》])[{re.escape(marks)}](?=[{CJK}“‘（《])")
+    return re.compile(rf"(?<=[{HAN}”’）》])[{re.escape(marks)}](?=[{HAN}“‘（《])")
 
 
 _FULLWIDTH_RE = re.compile(r"[０-９]+(?:[．.][０-９]+)?")

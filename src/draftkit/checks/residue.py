@@ -30,14 +30,16 @@ import re
 from functools import lru_cache
 from typing import Any
 
-from draftkit.checks.data import checks_data, normalize_for_match
+from draftkit.checks.data import checks_data
 from draftkit.checks.document import Paragraph, ReportText
 from draftkit.checks.models import Finding
+from draftkit.ingest import clean
+from draftkit.ingest.clean import find_placeholders
+from draftkit.zh import heading_label, normalize
 
 CHECK = "residue"
 MIN_DUPLICATE_CHARS = 15  # shorter repeated lines ("一、基本情况") are not reported
 
-_CN = "一二三四五六七八九十"
 
 _REMOVAL_RULES: dict[str, tuple[str, str]] = {  # ingest rule → (finding rule, severity)
     "furniture": ("residue.furniture", "P0"),
@@ -109,8 +111,6 @@ def _finding(p: Paragraph, rule: str, severity: str, s: int, e: int, message: st
 
 # --------------------------------------------------------------------------- furniture (ingest's rules)
 def _furniture(loc: _Located, raw: bool) -> list[Finding]:
-    from draftkit.ingest import clean
-
     text = loc.text
     removals = []
     _, rem = clean.strip_furniture(text)
@@ -148,8 +148,6 @@ def _furniture(loc: _Located, raw: bool) -> list[Finding]:
 
 # --------------------------------------------------------------------------- placeholders
 def _placeholders(loc: _Located, raw: bool, furniture: list[tuple[int | None, tuple[int, int]]]) -> list[Finding]:
-    from draftkit.ingest.clean import find_placeholders
-
     text = loc.text
     hits: list[tuple[int, int, str]] = [(p.start, p.end, p.kind) for p in find_placeholders(text)]
     for pat in checks_data().get("residue", {}).get("extra_placeholders", []):
@@ -252,7 +250,7 @@ def _duplicates(paragraphs: list[Paragraph]) -> list[Finding]:
     seen: dict[str, int] = {}
     out: list[Finding] = []
     for p in paragraphs:
-        key = normalize_for_match(p.text)
+        key = normalize(p.text)
         if len(key) < MIN_DUPLICATE_CHARS:
             continue
         if key in seen:
@@ -265,20 +263,6 @@ def _duplicates(paragraphs: list[Paragraph]) -> list[Finding]:
 
 
 # --------------------------------------------------------------------------- heading numbering
-def _label_for(level: int, n: int) -> str:
-    cn = _int_to_cn(n)
-    return {1: f"{cn}、", 2: f"（{cn}）", 3: f"{n}.", 4: f"（{n}）"}.get(level, str(n))
-
-
-def _int_to_cn(n: int) -> str:
-    if n <= 10:
-        return " 一二三四五六七八九十"[n]
-    if n < 20:
-        return "十" + _CN[n - 11]
-    tens, ones = divmod(n, 10)
-    return _CN[tens - 1] + "十" + (_CN[ones - 1] if ones else "")
-
-
 def _headings(paragraphs: list[Paragraph]) -> list[Finding]:
     last: dict[int, tuple[int, str]] = {}  # level → (number, label) of the last heading under the current parent
     out: list[Finding] = []
@@ -293,20 +277,20 @@ def _headings(paragraphs: list[Paragraph]) -> list[Finding]:
         e = s + len(label)
         if prev is None:
             if n != 1:
-                expected = _label_for(level, 1)
+                expected = heading_label(level, 1)
                 out.append(_finding(p, "residue.heading_first", "P1", s, e,
                                     _msg("residue.heading_first", label=label, expected=expected),
                                     _msg("residue.suggest_heading", expected=expected), False))
         elif n == prev[0] + 1:
             pass
         elif n > prev[0] + 1:
-            missing = "、".join(f"“{_label_for(level, k)}”" for k in range(prev[0] + 1, min(n, prev[0] + 4)))
+            missing = "、".join(f"“{heading_label(level, k)}”" for k in range(prev[0] + 1, min(n, prev[0] + 4)))
             out.append(_finding(p, "residue.heading_gap", "P1", s, e,
                                 _msg("residue.heading_gap", prev=prev[1], label=label, missing=missing),
-                                _msg("residue.suggest_heading", expected=_label_for(level, prev[0] + 1)), False))
+                                _msg("residue.suggest_heading", expected=heading_label(level, prev[0] + 1)), False))
         else:
             out.append(_finding(p, "residue.heading_disorder", "P1", s, e,
                                 _msg("residue.heading_disorder", prev=prev[1], label=label),
-                                _msg("residue.suggest_heading", expected=_label_for(level, prev[0] + 1)), False))
+                                _msg("residue.suggest_heading", expected=heading_label(level, prev[0] + 1)), False))
         last[level] = (n, label)
     return out

@@ -35,8 +35,6 @@ bounded, predictable run instead of hours of searching.
 
 from __future__ import annotations
 
-import re
-import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -44,6 +42,7 @@ from typing import Any, Protocol
 from draftkit.checks.data import checks_data
 from draftkit.checks.document import Paragraph, ReportText
 from draftkit.checks.models import Finding, ReuseSource
+from draftkit.zh import ngrams, normalize, normalize_with_map, split_sentences
 
 CHECK = "reuse"
 NGRAM = 8
@@ -57,8 +56,6 @@ DEFAULT_MAX_QUERIES = 300
 DEFAULT_MODE = "lexical"
 SEARCH_K = 5
 
-_KEEP_RE = re.compile(r"[\u4e00-\u9fffA-Za-z0-9]|[^\x00-\x7f\s\u3000\u3001-\u303f\uff0c\uff1a\uff1b\uff01\uff1f\u201c\u201d\uff08\uff09]")
-_SENTENCE_RE = re.compile(r"[^。！？；!?;]*[。！？；!?;]?")
 
 
 class SearchIndex(Protocol):
@@ -68,28 +65,6 @@ class SearchIndex(Protocol):
 
 
 # --------------------------------------------------------------------------- the copy ratio
-def normalize_with_map(text: str) -> tuple[str, list[int]]:
-    """The text without whitespace and punctuation (NFKC-folded), and each kept character's
-    offset in ``text``."""
-    chars: list[str] = []
-    where: list[int] = []
-    for m in _KEEP_RE.finditer(text):
-        ch = m.group(0)
-        if ch.isascii() or "\u4e00" <= ch <= "\u9fff":
-            chars.append(ch.lower())
-            where.append(m.start())
-            continue
-        for c in unicodedata.normalize("NFKC", ch):
-            if c.isalnum():
-                chars.append(c.lower())
-                where.append(m.start())
-    return "".join(chars), where
-
-
-def ngrams(norm: str, n: int = NGRAM) -> set[str]:
-    return {norm[i : i + n] for i in range(len(norm) - n + 1)}
-
-
 def copy_ratio(paragraph: str, candidates: str | Iterable[str] | set[str], n: int = NGRAM
                ) -> tuple[float, list[tuple[int, int]]]:
     """(ratio, shared spans): the share of the paragraph's characters inside n-grams that also
@@ -107,7 +82,7 @@ def copy_ratio(paragraph: str, candidates: str | Iterable[str] | set[str], n: in
         cands = [candidates] if isinstance(candidates, str) else list(candidates)
         grams = set()
         for c in cands:
-            grams |= ngrams(normalize_with_map(c)[0], n)
+            grams |= ngrams(normalize(c), n)
     covered = bytearray(len(norm))
     for i in range(len(norm) - n + 1):
         if norm[i : i + n] in grams:
@@ -140,7 +115,7 @@ def _spans(covered: bytearray, where: list[int], text: str) -> list[tuple[int, i
 
 def _normalized_between(text: str, a: int, b: int) -> bool:
     """Whether text[a:b] holds any character that normalisation keeps."""
-    return bool(normalize_with_map(text[a:b])[0]) if b > a else False
+    return bool(normalize(text[a:b])) if b > a else False
 
 
 # --------------------------------------------------------------------------- the check
@@ -160,10 +135,7 @@ def _pieces(text: str, limit: int = MAX_QUERY_CHARS) -> list[str]:
         return [text]
     out: list[str] = []
     cur = ""
-    for m in _SENTENCE_RE.finditer(text):
-        s = m.group(0)
-        if not s:
-            continue
+    for s in split_sentences(text):
         while len(s) > limit:  # a sentence longer than the limit: hard cut
             if cur:
                 out.append(cur)
@@ -208,7 +180,7 @@ def check_reuse(doc: ReportText | str | Any, index: SearchIndex, *, threshold: f
         if len(para.text) > max_queries * MAX_QUERY_CHARS:
             out.capped = True
             break
-        norm_len = len(normalize_with_map(para.text)[0])
+        norm_len = len(normalize(para.text))
         if norm_len < MIN_PARAGRAPH_CHARS:
             out.eligible_paragraphs -= 1
             continue
@@ -263,7 +235,7 @@ def _best_source(para: Paragraph, hits: Iterable[Any], cache: dict[str, set[str]
     def grams(h: Any) -> set[str]:
         g = cache.get(h.chunk.id)
         if g is None:
-            g = cache[h.chunk.id] = ngrams(normalize_with_map(h.chunk.text)[0])
+            g = cache[h.chunk.id] = ngrams(normalize(h.chunk.text), NGRAM)
         return g
 
     by_doc: dict[str, list[Any]] = {}

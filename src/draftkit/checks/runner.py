@@ -22,6 +22,7 @@ from draftkit.checks.proofread import MAX_CHARS, Overlay, check_proofread, proof
 from draftkit.checks.residue import check_residue
 from draftkit.checks.reuse import DEFAULT_MAX_QUERIES, DEFAULT_MODE, check_reuse
 from draftkit.facts import Facts
+from draftkit.retrieval import Index
 
 #: At most this many findings of one rule are listed (a 10 MB text can have thousands); the
 #: summary notes how many were left out.
@@ -64,8 +65,6 @@ def open_index(index: Any) -> Any:
     which names the directory and the command that rebuilds it)."""
     if index is None or hasattr(index, "search"):
         return index
-    from draftkit.retrieval import Index
-
     return Index.open(Path(index))
 
 

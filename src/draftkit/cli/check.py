@@ -13,6 +13,8 @@ from draftkit.checks import CheckInputError, CheckResult, ReportText, check_file
 from draftkit.checks.annotate import AnnotateError, annotate_docx
 from draftkit.checks.document import SUPPORTED_SUFFIXES
 from draftkit.checks.proofread import ProofreadConfigError
+from draftkit.checks.runner import open_index
+from draftkit.facts import load_facts
 
 _SEVERITY_LABEL = {"P0": "必须改", "P1": "应当改", "P2": "提示"}
 
@@ -72,16 +74,12 @@ def register(app: typer.Typer) -> None:
         """
         facts_obj = None
         if facts is not None:
-            from draftkit.facts import load_facts
-
             try:
                 facts_obj = load_facts(facts)
             except Exception as exc:  # FactsError names the file and the fields
                 _fail(str(exc))
         idx = None
         if index is not None:
-            from draftkit.checks.runner import open_index
-
             try:
                 idx = open_index(index)
             except Exception as exc:  # the retrieval error names the directory and the rebuild command

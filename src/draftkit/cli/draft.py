@@ -9,14 +9,18 @@ from typing import Annotated, Any
 import typer
 
 from draftkit.config import get_settings
+from draftkit.draft.backends import get_backend
+from draftkit.draft.writer import draft_report, report_to_json_dict
+from draftkit.export.docx import export_docx
+from draftkit.export.markdown import export_markdown, export_text
+from draftkit.facts import FactsError, load_facts
+from draftkit.retrieval import Index
 
 OUT_SUFFIXES = (".md", ".markdown", ".txt", ".docx")
 
 
 def _open_index(index_dir: Path | None, settings: Any) -> Any:
     """The index to draw exemplars from: --index (errors are fatal), else the default one if present."""
-    from draftkit.retrieval import Index
-
     if index_dir is not None:
         try:
             return Index.open(index_dir, settings=settings)
@@ -35,11 +39,7 @@ def _open_index(index_dir: Path | None, settings: Any) -> Any:
 def _write_out(report: Any, out: Path) -> Path:
     suffix = out.suffix.lower()
     if suffix == ".docx":
-        from draftkit.export.docx import export_docx
-
         return export_docx(report, out)
-    from draftkit.export.markdown import export_markdown, export_text
-
     text = export_markdown(report) if suffix in (".md", ".markdown") else export_text(report)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(text, encoding="utf-8")
@@ -66,10 +66,6 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Draft a full report from the year's facts: right shape, the year's wording, no invented numbers."""
         from tqdm import tqdm
-
-        from draftkit.draft.backends import get_backend
-        from draftkit.draft.writer import draft_report, report_to_json_dict
-        from draftkit.facts import FactsError, load_facts
 
         if out is not None and out.suffix.lower() not in OUT_SUFFIXES:
             typer.echo(f"错误：--out 只支持 {', '.join(OUT_SUFFIXES)}：{out}", err=True)
@@ -115,6 +111,4 @@ def register(app: typer.Typer) -> None:
                 raise typer.Exit(1) from None
             typer.echo(f"已写入 {written}（{report.timings.get('total', 0):.2f} 秒）", err=True)
         else:
-            from draftkit.export.markdown import export_text
-
             typer.echo(export_text(report), nl=False)

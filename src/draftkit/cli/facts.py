@@ -7,7 +7,19 @@ from typing import Annotated
 
 import typer
 
-from draftkit.facts import FactsError, facts_notes, facts_schema, load_facts, write_xlsx_template
+from draftkit.draft.from_report import facts_from_report
+from draftkit.draft.plan import plan_report
+from draftkit.draft.prompts import render_skeleton
+from draftkit.facts import (
+    FactsError,
+    dump_facts_yaml,
+    facts_notes,
+    facts_schema,
+    load_facts,
+    save_facts,
+    write_xlsx_template,
+)
+from draftkit.ingest.load import IngestError
 
 facts_app = typer.Typer(help="Facts files (YAML, JSON or XLSX): the only source of numbers and names in a draft.",
                         no_args_is_help=True)
@@ -38,9 +50,6 @@ def check_cmd(
     path: Annotated[Path, typer.Argument(metavar="FILE", help="Facts file: .yaml, .yml, .json or .xlsx.")],
 ) -> None:
     """Validate a facts file; list every problem (in Chinese, naming the field) and what the draft will mark 【待补充】."""
-    from draftkit.draft.plan import plan_report
-    from draftkit.draft.prompts import render_skeleton
-
     try:
         facts = load_facts(path)
     except FactsError as exc:
@@ -80,10 +89,6 @@ def from_report_cmd(
 
     Carried-over numbers are listed under confirm (the draft marks them 【待核实】); last year's
     honours, problems and plans go under last_year, never as this year's."""
-    from draftkit.draft.from_report import facts_from_report
-    from draftkit.facts import dump_facts_yaml, save_facts
-    from draftkit.ingest.load import IngestError
-
     if out is not None and out.exists() and not force:
         typer.echo(f"错误：{out} 已存在（加 --force 覆盖） / {out} exists (use --force)", err=True)
         raise typer.Exit(2)

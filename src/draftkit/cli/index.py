@@ -10,6 +10,16 @@ from typing import Annotated, Any
 import typer
 
 from draftkit.config import get_settings
+from draftkit.retrieval import (
+    DocumentNotFound,
+    Index,
+    IndexUnavailable,
+    add_paths,
+    build_index,
+    remove_document,
+)
+from draftkit.retrieval.embed import EmbedderUnavailable
+from draftkit.retrieval.eval import DEFAULT_EVAL_SET, EvalSetError, evaluate, load_eval_set
 
 
 def _index_dir(index: Path | None) -> Path:
@@ -119,9 +129,6 @@ def register(app: typer.Typer) -> None:
 
         The plan (files, chunks, estimated embedding time) is printed before embedding; a build estimated
         over DRAFTKIT_BUILD_CONFIRM_SECONDS (default 600) asks first, or needs --yes."""
-        from draftkit.retrieval import IndexUnavailable, build_index
-        from draftkit.retrieval.embed import EmbedderUnavailable
-
         bars = _Bars(not quiet)
         try:
             result = build_index(paths, _index_dir(index), progress=bars, confirm=_plan_confirm(yes, bars))
@@ -145,9 +152,6 @@ def register(app: typer.Typer) -> None:
         yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask before a long build.")] = False,
     ) -> None:
         """Add files; a changed file replaces its old chunks, an unchanged one is left alone."""
-        from draftkit.retrieval import IndexUnavailable, add_paths
-        from draftkit.retrieval.embed import EmbedderUnavailable
-
         bars = _Bars(not quiet)
         try:
             result = add_paths(_index_dir(index), paths, progress=bars, confirm=_plan_confirm(yes, bars))
@@ -166,8 +170,6 @@ def register(app: typer.Typer) -> None:
         index: Annotated[Path | None, typer.Option("--index", help="Index directory.")] = None,
     ) -> None:
         """Remove one document from the index."""
-        from draftkit.retrieval import DocumentNotFound, IndexUnavailable, remove_document
-
         try:
             info = remove_document(_index_dir(index), doc)
         except (IndexUnavailable, DocumentNotFound, TimeoutError) as exc:
@@ -181,8 +183,6 @@ def register(app: typer.Typer) -> None:
         as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
     ) -> None:
         """Counts, embedder, size on disk, when it was built."""
-        from draftkit.retrieval import Index, IndexUnavailable
-
         try:
             with Index.open(_index_dir(index)) as ix:
                 info = ix.info()
@@ -227,9 +227,6 @@ def register(app: typer.Typer) -> None:
         as_json: Annotated[bool, typer.Option("--json", help="Print a JSON list of hits.")] = False,
     ) -> None:
         """Search the index."""
-        from draftkit.retrieval import Index, IndexUnavailable
-        from draftkit.retrieval.embed import EmbedderUnavailable
-
         if not query.strip():
             raise _fail("the query is empty")
         years: list[int] | None = list(year) if year else None
@@ -273,10 +270,6 @@ def register(app: typer.Typer) -> None:
         as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
     ) -> None:
         """Recall@1/5/10 and MRR for dense, lexical and hybrid search (and hybrid with the other fusion)."""
-        from draftkit.retrieval import Index, IndexUnavailable
-        from draftkit.retrieval.embed import EmbedderUnavailable
-        from draftkit.retrieval.eval import DEFAULT_EVAL_SET, EvalSetError, evaluate, load_eval_set
-
         path = eval_set or DEFAULT_EVAL_SET
         try:
             queries = load_eval_set(path)

@@ -10,6 +10,7 @@ from typing import Annotated, Any
 import typer
 
 from draftkit.ingest.models import FileResult
+from draftkit.ingest.pipeline import ingest_paths, iter_source_files
 
 
 def _file_row(r: FileResult) -> dict[str, Any]:
@@ -93,8 +94,6 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Clean, structure and chunk past reports; show a per-file table (or JSON)."""
         from tqdm import tqdm
-
-        from draftkit.ingest.pipeline import ingest_paths, iter_source_files
 
         total = len(iter_source_files(paths))
         bar = tqdm(total=total, desc="ingest", unit="file", file=sys.stderr, disable=None, leave=False)

@@ -23,6 +23,8 @@ def register(app: typer.Typer) -> None:
         = 20,
     ) -> None:
         """Open the drafting UI in the browser. Drafts are kept under DRAFTKIT_DATA_DIR (default ./var)."""
+        # Imported here, not at the top: gradio takes 16-22 s to import on this 2-core machine under load
+        # (python -X importtime; every other command imports in 3-5 s), so only `draftkit ui` pays for it.
         from draftkit.ui.app import parse_auth, serve
 
         try:

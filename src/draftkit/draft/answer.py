@@ -24,6 +24,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from draftkit.zh import HEADING_START_RE
+
 log = logging.getLogger(__name__)
 
 __all__ = ["ThinkFilter", "clean_answer", "clean_chars", "complete_sentences", "delta_parts", "split_thinking",
@@ -202,7 +204,6 @@ def _after_normalized(line: str, n: int) -> str:
 
 
 _PREAMBLE = re.compile(r"^(?:好的|以下|下面|改写|本节|根据|正文).{0,30}[：:]\s*$")
-_HEADING_START = re.compile(r"^\s*(?:[一二三四五六七八九十]+、|[（(][一二三四五六七八九十]+[）)]|\d{1,2}[.．、](?!\d))")
 _LABEL_LINE = re.compile(r"^【[^】]{1,12}】[：:]?$")
 _END = "。！？!?"
 _SENTENCE_END = re.compile(r"[。！？!?][”’」』）)]*")
@@ -233,7 +234,7 @@ def clean_answer(raw: str, *, title: str = "", heading: str = "", prompt: str | 
         if line and not _LABEL_LINE.match(line):
             lines.append(line)
     while lines and (_PREAMBLE.match(lines[0]) or lines[0] in (title, heading)
-                     or (_HEADING_START.match(lines[0]) and len(lines[0]) <= len(heading or title) + 4)):
+                     or (HEADING_START_RE.match(lines[0]) and len(lines[0]) <= len(heading or title) + 4)):
         lines.pop(0)
     return "\n".join(lines)
 

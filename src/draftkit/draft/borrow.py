@@ -17,14 +17,13 @@ import re
 from draftkit.checks.document import ReportText
 from draftkit.checks.era import check_era
 from draftkit.checks.fidelity import unsupported_facts
-from draftkit.draft.guard import split_sentences
 from draftkit.facts import Facts
 from draftkit.report import Borrowed, Exemplar, SectionDraft
+from draftkit.zh import HEADING_START_RE, split_sentences
 
 #: offered sentences are this long (characters): shorter ones say nothing, longer ones are paragraphs
 MIN_CHARS = 12
 MAX_CHARS = 120
-_HEADING = re.compile(r"^\s*(?:[一二三四五六七八九十]+、|[（(][一二三四五六七八九十\d]+[）)]|\d{1,2}[.．、])")
 _DIGIT = re.compile(r"[0-9０-９]")
 _MASK = re.compile(r"[Xx*＊×]{1,}|某")
 
@@ -33,7 +32,7 @@ def exemplar_sentences(exemplar: Exemplar, facts: Facts) -> list[str]:
     """The exemplar's sentences that may be inserted into a report of ``facts.year`` as they are."""
     out: list[str] = []
     for para in exemplar.text.split("\n"):
-        if _HEADING.match(para):
+        if HEADING_START_RE.match(para):
             continue
         for s in split_sentences(para):
             s = s.strip()

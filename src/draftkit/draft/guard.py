@@ -35,12 +35,14 @@ from pydantic import BaseModel, Field
 from draftkit.checks.document import ReportText
 from draftkit.checks.era import check_era
 from draftkit.checks.fidelity import fact_strings, unsupported_facts, unused_facts
-from draftkit.checks.reuse import copy_ratio, ngrams, normalize_with_map
+from draftkit.checks.reuse import NGRAM, copy_ratio
 from draftkit.config import prompts_path
 from draftkit.draft.plan import MARKER_RE, EraContext
+from draftkit.era import load_era
 from draftkit.facts import Facts, field_label
+from draftkit.practices import CatalogueError, load_catalogue
+from draftkit.zh import ngrams, normalize, split_sentences
 
-_SENTENCE = re.compile(r"[^。！？；!?;]*(?:[。！？；!?;]+[”’」』）)]*|$)")
 MAX_REMOVED_SHARE = 1 / 3
 # A model sentence of at least COPY_MIN_CHARS characters with COPY_MAX_SHARE of its text in 8-grams of the
 # exemplars (and not of the skeleton) is a copied sentence: exemplars are style, never content.
@@ -71,11 +73,6 @@ class GuardResult(BaseModel):
     fell_back: bool = False
     lost_facts: list[str] = Field(default_factory=list)  # messages of facts the rewrite dropped
     sentences: int = 0
-
-
-def split_sentences(paragraph: str) -> list[str]:
-    """Sentences of a paragraph, punctuation kept, so "".join(result) == paragraph."""
-    return [m.group(0) for m in _SENTENCE.finditer(paragraph) if m.group(0)]
 
 
 def era_allowed(era: EraContext) -> list[str]:
@@ -131,13 +128,9 @@ def _allowed_terms_cached(root: str) -> frozenset[str]:
             word = line.split("#", 1)[0].split()
             if word:
                 terms.add(word[0])
-    from draftkit.era import load_era
-
     for item in load_era().items:
         terms.add(item.name)
         terms.update(getattr(item, "aliases", None) or [])
-    from draftkit.practices import CatalogueError, load_catalogue
-
     try:
         for entry in load_catalogue().entries:
             terms.update(entry.spellings())
@@ -213,8 +206,8 @@ def guard_section(text: str, skeleton: str, facts: Facts, era: EraContext, *,
     text lost; falls back to the skeleton as the last resort. Never raises for bad model text."""
     exemplar_grams: set[str] = set()
     for ex in exemplars:
-        exemplar_grams |= ngrams(normalize_with_map(ex)[0])
-    skeleton_grams = ngrams(normalize_with_map(skeleton)[0])
+        exemplar_grams |= ngrams(normalize(ex), NGRAM)
+    skeleton_grams = ngrams(normalize(skeleton), NGRAM)
 
     def copied(sentence: str) -> bool:
         if not exemplar_grams or len(sentence) < COPY_MIN_CHARS:
@@ -307,22 +300,17 @@ def guard_section(text: str, skeleton: str, facts: Facts, era: EraContext, *,
 REPLACE_SHARE = 0.6
 
 
-def _grams(text: str, n: int = 3) -> set[str]:
-    t = re.sub(r"[\W_]+", "", text)
-    return {t[i:i + n] for i in range(max(1, len(t) - n + 1))} if t else set()
-
-
 def _put_back(paragraphs: list[str], sentences: list[str]) -> list[str]:
     """``paragraphs`` with each repair sentence put in: in place of a kept sentence it contains (the
     model's shorter version of it, so nothing is said twice), else appended to the last paragraph."""
     paras = [full_sentences(p) for p in paragraphs]
     tail: list[str] = []
     for rep in sentences:
-        rep_grams = _grams(rep)
+        rep_grams = ngrams(normalize(rep), 3)
         best, where = 0.0, None
         for i, sents in enumerate(paras):
             for j, sent in enumerate(sents):
-                g = _grams(sent)
+                g = ngrams(normalize(sent), 3)
                 share = len(g & rep_grams) / len(g) if g else 0.0
                 if share > best:
                     best, where = share, (i, j)

@@ -25,10 +25,12 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
+from draftkit.checks.residue import fix_convert_errors
 from draftkit.config import Settings
 from draftkit.draft.plan import MARKER_RE, ReportPlan, SectionPlan, common_phrases
-from draftkit.draft.prompts import _env, _finish, _measure_rule
-from draftkit.facts import Facts
+from draftkit.draft.prompts import _env, _finish, _measure_rule, people
+from draftkit.facts import Facts, same_unit
+from draftkit.practices import CatalogueError, load_catalogue
 from draftkit.report import Exemplar
 
 #: the fence around each exemplar; never inside one (see :func:`escape_exemplar`)
@@ -74,8 +76,6 @@ def escape_exemplar(text: str) -> str:
 def exemplar_text(ex: Exemplar, chars: int = EXEMPLAR_CHARS) -> str:
     """An exemplar as the model sees it: heading line dropped, 文库 convert errors put right
     (效劳 → 服务), escaped, cut to ``chars`` characters at a sentence end where one is near."""
-    from draftkit.checks.residue import fix_convert_errors
-
     text = escape_exemplar(fix_convert_errors(_HEADING_LINE.sub("", ex.text.strip(), count=1)))
     if len(text) > chars:
         cut = text[:chars]
@@ -87,8 +87,6 @@ def exemplar_text(ex: Exemplar, chars: int = EXEMPLAR_CHARS) -> str:
 def practice_lines(facts: Facts, kind: str, settings: Settings | None = None, skeleton: str | None = None) -> list[str]:
     """The practices (facts v2) of one section kind as the model sees them: "第一议题（每周一次，全年共40次）";
     with ``skeleton``, only those the skeleton states (two sections of one kind share the practices out)."""
-    from draftkit.practices import CatalogueError, load_catalogue
-
     try:
         catalogue = load_catalogue(settings)
     except CatalogueError:
@@ -112,8 +110,6 @@ def section_fact_lines(plan: ReportPlan, section: SectionPlan, facts: Facts,
     """The section's facts as list lines ("- 党员：31名，其中预备党员2名"), from ``_facts.j2``. With
     ``skeleton``, the practices and notes are those the skeleton states (the template decides which
     section of a kind carries them)."""
-    from draftkit.draft.prompts import people
-
     common = common_phrases(settings)
     acts = [facts.activities[i] for i in section.activities]
 
@@ -157,8 +153,6 @@ def unit_section_lengths(index: Any, facts: Facts) -> dict[str, int]:
     """Median section-body length (characters) per section kind in the unit's own earlier reports
     in ``index`` (same unit, an earlier year), and over all kinds under ``"*"``. Empty when the
     index holds none. A section is the chunks that share a heading path in one document."""
-    from draftkit.draft.writer import same_unit
-
     if index is None:
         return {}
     try:
@@ -189,8 +183,6 @@ def unit_section_lengths(index: Any, facts: Facts) -> dict[str, int]:
 def order_exemplars(exemplars: Iterable[Exemplar], facts: Facts) -> list[Exemplar]:
     """The same unit's earlier reports first (the secretary's own style), then the rest, each group
     in its given order."""
-    from draftkit.draft.writer import same_unit
-
     exemplars = list(exemplars)
     own = [e for e in exemplars if any(same_unit(e.unit, u) for u in (facts.unit, facts.org_name))]
     return own + [e for e in exemplars if e not in own]
@@ -202,8 +194,6 @@ def render_model_prompt(plan: ReportPlan, section: SectionPlan, facts: Facts, ex
                         skeleton: str = "") -> ModelPrompt:
     """The (system, user) prompt for one section. ``length`` defaults to the outline's target;
     ``skeleton`` only supplies the 【待补充】 markers the answer must keep."""
-    from draftkit.draft.writer import same_unit
-
     env = _env(settings)
     shown = []
     for ex in order_exemplars(exemplars, facts)[:max_exemplars]:

@@ -42,6 +42,7 @@ from draftkit.draft.model_prompt import (
     target_length,
 )
 from draftkit.draft.plan import ReportPlan, SectionPlan
+from draftkit.draft.prompts import _env
 from draftkit.facts import Facts
 from draftkit.report import Exemplar
 
@@ -294,8 +295,6 @@ def continue_answer(backend: Backend, prompt: ModelPrompt, answer: Answer, *, ma
                     emit: EventFn, section_id: str, settings: Settings) -> tuple[str, list[str]]:
     """An answer cut by the token limit, continued once (``prompts/sections/_continue.j2``). If the
     continuation fails or is cut again, the complete sentences are kept, with a warning."""
-    from draftkit.draft.prompts import _env
-
     partial = answer.text
     ask = _env(settings).get_template("_continue.j2").render(user=prompt.user, partial=partial.strip()).strip()
     more = read_answer(backend, ModelPrompt(system=prompt.system, user=ask, stop=prompt.stop, length=prompt.length),

@@ -26,6 +26,7 @@ from draftkit.config import Settings, prompts_path
 from draftkit.era import load_era
 from draftkit.errors import DraftkitError
 from draftkit.facts import Facts
+from draftkit.zh import heading_label
 
 MARKER_OPEN = "【待补充："
 MARKER_CLOSE = "】"
@@ -123,30 +124,6 @@ def choose_index(n: int, *key: Any) -> int:
         return 0
     digest = hashlib.blake2b("|".join(map(str, key)).encode("utf-8"), digest_size=8).digest()
     return int.from_bytes(digest, "big") % n
-
-
-_CN = "零一二三四五六七八九"
-
-
-def chinese_numeral(n: int) -> str:
-    """1 → 一, 10 → 十, 12 → 十二, 21 → 二十一 (1..99, for headings)."""
-    if n <= 0 or n >= 100:
-        return str(n)
-    tens, ones = divmod(n, 10)
-    if tens == 0:
-        return _CN[ones]
-    return ("" if tens == 1 else _CN[tens]) + "十" + (_CN[ones] if ones else "")
-
-
-def heading_number(level: int, n: int) -> str:
-    """The numbering as printed: 一、 （一） 1. （1）."""
-    if level == 1:
-        return f"{chinese_numeral(n)}、"
-    if level == 2:
-        return f"（{chinese_numeral(n)}）"
-    if level == 3:
-        return f"{n}."
-    return f"（{n}）"
 
 
 def fact_value(facts: Facts, path: str) -> Any:
@@ -373,7 +350,7 @@ def plan_report(facts: Facts, seed: int = 0, settings: Settings | None = None) -
                 missing[path] = label
         titles = [facts.activities[i].title for i in acts]
         sections.append(SectionPlan(
-            id=node.id, title=title, heading=heading_number(entry["level"], n) + title, level=entry["level"],
+            id=node.id, title=title, heading=heading_label(entry["level"], n) + title, level=entry["level"],
             kind=node.kind, template=entry["template"], phrases=entry["phrases"], parent=entry["parent"],
             children=[c["node"].id for c in entry["children"]], feeds=entry["feeds"], activities=acts,
             takes=entry["takes"],

@@ -34,9 +34,12 @@ from draftkit.draft.plan import (
 from draftkit.draft.prose import level_is_doubled, opens_alike, polish, secretary_counts
 from draftkit.facts import Activity, Facts, Honour, Practice, field_label
 from draftkit.practices import Catalogue, load_catalogue
+from draftkit.zh import HEADING_START_RE
 
 PARAGRAPH = "¶"
 _TRAILING = "。；;，,、 \u3000"
+#: an exemplar's own heading line (numbered, up to 40 characters), cut before the model sees it
+_HEADING_LINE = re.compile(HEADING_START_RE.pattern + r"[^\n]{0,40}\n")
 
 
 class Skeleton(BaseModel):

@@ -19,7 +19,6 @@ adapter both fit).
 from __future__ import annotations
 
 import logging
-import re
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -32,8 +31,9 @@ from draftkit.draft.model_prompt import unit_section_lengths
 from draftkit.draft.model_section import ModelRun, write_with_model
 from draftkit.draft.plan import MARKER_RE, ReportPlan, SectionPlan, plan_report
 from draftkit.draft.prompts import render_part, render_skeleton
-from draftkit.facts import Facts
+from draftkit.facts import Facts, same_unit
 from draftkit.report import Exemplar, Report, SectionDraft, Signature
+from draftkit.zh import ngrams, normalize
 
 log = logging.getLogger(__name__)
 
@@ -49,24 +49,13 @@ MMR = 0.5
 YEAR_BONUS = 0.15
 YEAR_SPAN = 10
 FUTURE_PENALTY = 0.3
-#: two passages sharing more than this share of their 6-character shingles are one passage
+#: two passages sharing more than this share of their SHINGLE-character n-grams are one passage
 DUPLICATE_SHARE = 0.5
+SHINGLE = 6
 
 
 # ---------------------------------------------------------------------------------------------
 # Exemplars
-
-
-def _norm_unit(u: str | None) -> str:
-    return re.sub(r"[\s\u3000]+", "", u or "")
-
-
-def same_unit(a: str | None, b: str | None) -> bool:
-    """Whether two unit names denote the same unit ("青禾市第三实验小学" vs "青禾市第三实验小学党支部")."""
-    x, y = _norm_unit(a), _norm_unit(b)
-    if not x or not y:
-        return False
-    return x == y or (min(len(x), len(y)) >= 4 and (x in y or y in x))
 
 
 def _same_report(unit: str | None, year: int | None, facts: Facts) -> bool:
@@ -78,11 +67,6 @@ def _same_report(unit: str | None, year: int | None, facts: Facts) -> bool:
 def excluded_documents(index: Any, facts: Facts) -> list[str]:
     """Ids of indexed documents of the same unit and year as the report (never used as exemplars)."""
     return [d.doc_id for d in index.documents() if _same_report(getattr(d, "unit", None), getattr(d, "year", None), facts)]
-
-
-def _shingles(text: str, n: int = 6) -> set[str]:
-    t = re.sub(r"[\W_]+", "", text)
-    return {t[i:i + n] for i in range(max(1, len(t) - n + 1))}
 
 
 def year_weight(hit_year: int | None, report_year: int) -> float:
@@ -128,7 +112,7 @@ def find_exemplars(index: Any, section: SectionPlan, facts: Facts, exclude_docs:
     kept: list[tuple[float, Any]] = []
     seen: list[set[str]] = []
     for score, h in scored:  # a web copy of a report is the same passage twice: keep one
-        grams = _shingles(h.chunk.text)
+        grams = ngrams(normalize(h.chunk.text), SHINGLE)
         if any(len(grams & other) > DUPLICATE_SHARE * min(len(grams), len(other)) for other in seen):
             continue
         seen.append(grams)

@@ -30,16 +30,9 @@ from pydantic import BaseModel, Field
 
 from draftkit.errors import DraftkitError
 from draftkit.export.layout import TEMPLATES_DIR, TWIPS_PER_PT, Layout, load_layout, twips_to_mm
-from draftkit.zh import parse_date
+from draftkit.zh import heading_number_regexes, official_date, parse_date
 
 MESSAGES_PATH = TEMPLATES_DIR / "check_messages.yaml"
-
-_HEADING_PATTERNS: list[tuple[int, re.Pattern[str]]] = [
-    (1, re.compile(r"^[一二三四五六七八九十]{1,3}、")),
-    (2, re.compile(r"^[（(][一二三四五六七八九十]{1,3}[）)]")),
-    (3, re.compile(r"^\d{1,2}[.．、](?!\d)")),
-    (4, re.compile(r"^[（(]\d{1,2}[）)]")),
-]
 _CJK_RE = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 _AMBIGUOUS_RE = re.compile(r"[“”‘’—…·]")
 _PAGE_FIELD_RE = re.compile(r"(?<![A-Z])PAGE(?![A-Z])")
@@ -524,7 +517,7 @@ class _Checker:
 
     def heading_level(self, para: _Para) -> int:
         if len(para.text) <= 80 or para.text[:40].count("。") >= 1:
-            for level, pattern in _HEADING_PATTERNS:
+            for level, pattern in heading_number_regexes():
                 if pattern.match(para.text):
                     # a run-in heading ("（一）加强学习。本年度……") counts; a long plain paragraph
                     # starting "1." without a full stop early is a list item, not a heading
@@ -733,7 +726,7 @@ class _Checker:
             # GB/T 9704-2012 7.3.5: Arabic numerals, the year in full, no leading zeros
             found = parse_date(para.text)
             if found is not None and not found.official:
-                expected = self.lay.texts.date_format.format(year=found.year, month=found.month, day=found.day)
+                expected = official_date(found.year, found.month, found.day)
                 self.para_issue("signature.date_format", para, expected, para.text)
 
     # -- page numbers ------------------------------------------------------------------------------

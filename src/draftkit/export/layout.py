@@ -16,6 +16,8 @@ from pathlib import Path
 import yaml
 from pydantic import BaseModel, Field
 
+from draftkit.zh import official_date
+
 TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
 DEFAULT_LAYOUT_PATH = TEMPLATES_DIR / "official_layout.yaml"
 
@@ -61,7 +63,6 @@ class PageNumber(BaseModel):
 
 class Texts(BaseModel):
     missing_date: str
-    date_format: str = "{year}年{month}月{day}日"
 
 
 class Layout(BaseModel):
@@ -144,7 +145,7 @@ class Layout(BaseModel):
         """
         if date is None:
             return missing or self.texts.missing_date
-        return self.texts.date_format.format(year=date.year, month=date.month, day=date.day)
+        return official_date(date.year, date.month, date.day)
 
 
 def mm_to_twips(mm: float) -> int:

@@ -15,15 +15,8 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from draftkit.ingest.models import Placeholder, Removal
-from draftkit.ingest.textutil import (
-    CJK_PUNCT,
-    HAN,
-    cn_to_int,
-    compile_any,
-    data_key,
-    ends_sentence,
-    load_data,
-)
+from draftkit.ingest.textutil import compile_any, data_key, ends_sentence, load_data
+from draftkit.zh import CJK_PUNCT, HAN, HEADING_START_RE, cn_to_int
 
 
 @dataclass
@@ -46,9 +39,6 @@ class CleanResult:
 
 # --------------------------------------------------------------------------- the rule data
 
-_HEADING_START_RE = re.compile(
-    r"^[ \t\u3000]*(?:[一二三四五六七八九十]{1,3}\s*[、.．]|[（(]\s*[一二三四五六七八九十\d]{1,3}\s*[）)]|\d{1,2}\s*[.．、](?!\d))"
-)
 
 
 class _Rules:
@@ -146,7 +136,7 @@ def _drop_lines(text: str, drop: set[int], rule: str) -> tuple[str, list[Removal
 
 def _looks_like_heading_line(line: str) -> bool:
     s = line.strip()
-    return len(s) <= 50 and bool(_HEADING_START_RE.match(s))
+    return len(s) <= 50 and bool(HEADING_START_RE.match(s))
 
 
 # --------------------------------------------------------------------------- rules
@@ -489,7 +479,7 @@ def _title_like(line: str, r: _Rules) -> bool:
     s = line.strip()
     if not (6 <= len(s) <= r.tail_max_title) or r.doc_type_re is None:
         return False
-    if _SENTENCE_PUNCT_RE.search(s) or _HEADING_START_RE.match(s):
+    if _SENTENCE_PUNCT_RE.search(s) or HEADING_START_RE.match(s):
         return False
     return bool(r.doc_type_re.search(s))
 
@@ -555,7 +545,7 @@ def strip_outline(text: str) -> tuple[str, list[Removal]]:
         if len(run) < r.outline_min_lines:
             continue
         after = "\n".join(lines[run[-1] + 1:])
-        words = [_HEADING_START_RE.sub("", lines[k]).strip(" \t\u3000。.；;：:") for k in run]
+        words = [HEADING_START_RE.sub("", lines[k]).strip(" \t\u3000。.；;：:") for k in run]
         again = sum(1 for w in words if w and re.search(rf"(?m)^\s*\S{{1,6}}?\s*{re.escape(w)}", after))
         if again < r.outline_min_share * len(run):
             continue

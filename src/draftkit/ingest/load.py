@@ -20,8 +20,10 @@ import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
+from draftkit.config import get_settings
 from draftkit.errors import DraftkitError
 from draftkit.ingest.models import Block, LoadedFile
+from draftkit.zh import HAN, int_to_cn
 
 TEXT_EXTENSIONS = frozenset({".txt", ".md", ".markdown", ".text"})
 SUPPORTED_EXTENSIONS = TEXT_EXTENSIONS | {".docx", ".pdf", ".doc"}
@@ -73,8 +75,6 @@ class LoadLimits:
     @classmethod
     def from_settings(cls, settings=None) -> LoadLimits:  # noqa: ANN001 - a draftkit.config.Settings
         """The limits configured by ``DRAFTKIT_MAX_FILE_MB`` and ``DRAFTKIT_MAX_FILE_CHARS``."""
-        from draftkit.config import get_settings
-
         s = settings or get_settings()
         return cls(max_bytes=int(s.max_file_mb * 1024 * 1024), max_chars=int(s.max_file_chars))
 
@@ -321,24 +321,7 @@ def decode_text(data: bytes, path: str | os.PathLike[str] = "<bytes>") -> tuple[
 _W_NS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 _W = "{" + _W_NS + "}"
 
-_CN_DIGITS = "零一二三四五六七八九"
-
-
-def chinese_number(n: int) -> str:
-    """1 → 一, 10 → 十, 12 → 十二, 21 → 二十一, 105 → 一百零五 (as Word's chineseCounting)."""
-    if n <= 0:
-        return str(n)
-    if n < 10:
-        return _CN_DIGITS[n]
-    if n < 20:
-        return "十" + (_CN_DIGITS[n % 10] if n % 10 else "")
-    if n < 100:
-        return _CN_DIGITS[n // 10] + "十" + (_CN_DIGITS[n % 10] if n % 10 else "")
-    if n < 1000:
-        rest = n % 100
-        tail = "" if rest == 0 else ("零" + _CN_DIGITS[rest] if rest < 10 else chinese_number(rest) if rest >= 20 else "一" + chinese_number(rest))
-        return _CN_DIGITS[n // 100] + "百" + tail
-    return str(n)
+_CN_DIGITS = "〇一二三四五六七八九"  # ideographDigital: digit by digit, 2024 → 二〇二四
 
 
 def _roman(n: int) -> str:
@@ -360,12 +343,12 @@ def _format_number(n: int, fmt: str) -> str:
         return s
     if fmt in ("chineseCounting", "chineseCountingThousand", "chineseLegalSimplified", "ideographTraditional",
                "taiwaneseCounting", "taiwaneseCountingThousand", "japaneseCounting"):
-        s = chinese_number(n)
+        s = int_to_cn(n)
         if fmt == "chineseLegalSimplified":
-            s = s.translate(str.maketrans("一二三四五六七八九十百", "壹贰叁肆伍陆柒捌玖拾佰"))
+            s = s.translate(str.maketrans("一二三四五六七八九十百千零", "壹贰叁肆伍陆柒捌玖拾佰仟零"))
         return s
     if fmt in ("ideographDigital", "taiwaneseDigital", "chineseDigital"):
-        return "".join(_CN_DIGITS[int(d)] if d != "0" else "〇" for d in str(n))
+        return "".join(_CN_DIGITS[int(d)] for d in str(n))
     if fmt == "lowerLetter":
         return chr(ord("a") + (n - 1) % 26)
     if fmt == "upperLetter":
@@ -779,9 +762,8 @@ def _pdf_blocks(data: bytes, path: Path, lim: LoadLimits | None = None) -> list[
     return [Block(text=t) for t in _rejoin_wrapped_lines(lines)]
 
 
-_HAN_CLASS = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 _PDF_SPACE_RE = re.compile(
-    f"(?<=[{_HAN_CLASS}]) (?=[0-9])|(?<=[0-9]) (?=[{_HAN_CLASS}])"
+    f"(?<=[{HAN}]) (?=[0-9])|(?<=[0-9]) (?=[{HAN}])"
     "|(?<=[，。、；：！？（）“”《》]) +"
 )
 _TITLE_END_RE = re.compile(r"(?:总结|报告|材料|汇报|方案|计划|要点)$")

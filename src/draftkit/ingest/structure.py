@@ -14,8 +14,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 
+from draftkit.ingest.clean import normalize_punctuation
 from draftkit.ingest.models import Block, Heading
-from draftkit.ingest.textutil import HAN, cn_to_int, data_key, load_data
+from draftkit.ingest.textutil import data_key, load_data
+from draftkit.zh import CN_TEN, HAN, HEADING_START_RE, cn_to_int
 
 __all__ = ["Structure", "parse_structure", "find_headings", "find_title", "find_year", "find_unit",
            "find_org_type", "find_report_kind", "is_bare_unit"]
@@ -33,12 +35,11 @@ class Structure:
 
 # --------------------------------------------------------------------------- headings
 
-_CN = "一二三四五六七八九十"
 _HEADING_RE = re.compile(
-    rf"(?=[（({_CN}0-9])(?:"
-    rf"(?P<l2>[（(][ \t]*(?P<n2>[{_CN}]{{1,3}})[ \t]*[）)][ \t]*[、.．，,]?)"
+    rf"(?=[（({CN_TEN}0-9])(?:"
+    rf"(?P<l2>[（(][ \t]*(?P<n2>[{CN_TEN}]{{1,3}})[ \t]*[）)][ \t]*[、.．，,]?)"
     rf"|(?P<l4>[（(][ \t]*(?P<n4>\d{{1,2}})[ \t]*[）)][ \t]*[、.．]?)"
-    rf"|(?P<l1>(?<![{_CN}第])(?P<n1>[{_CN}]{{1,3}})[ \t]*(?:[.．][ \t]*、|、|[.．](?![\d]))[ \t]*)"
+    rf"|(?P<l1>(?<![{CN_TEN}第])(?P<n1>[{CN_TEN}]{{1,3}})[ \t]*(?:[.．][ \t]*、|、|[.．](?![\d]))[ \t]*)"
     rf"|(?P<l3>(?<![\d.．])(?P<n3>\d{{1,2}})[ \t]*(?:[.．](?![\d%％])[ \t]*、?|、)[ \t]*))"
 )
 #: Characters after which an inline heading may start.
@@ -158,7 +159,7 @@ def find_headings(text: str) -> list[Heading]:
         elif level <= 2:
             seq_ok = n == (prev_n + 1 if prev_n is not None else 1)
             if not seq_ok and prev_n is not None and n == prev_n + 2 and text[start - 1] in "。！？!?" \
-                    and text[m.end():m.end() + 1] not in _CN + "0123456789":  # "三、四年级" is a list of numbers
+                    and text[m.end():m.end() + 1] not in CN_TEN + "0123456789":  # "三、四年级" is a list of numbers
                 seq_ok = True  # a skipped number after a finished sentence (the residue check reports the gap)
         else:
             seq_ok = n == 1 or (prev_n is not None and prev_n < n <= prev_n + 2)
@@ -258,7 +259,6 @@ _YEAR_RE = re.compile(r"(?<!\d)((?:19|20)\d{2})(?!\d)")
 _YEAR_RANGE_RE = re.compile(r"(?<!\d)((?:19|20)\d{2})\s*[-—–~～至到]\s*((?:19|20)\d{2})(?!\d)")
 _OPENING_YEAR_RE = re.compile(r"(?<![\d自从])((?:19|20)\d{2})\s*年(?!\s*(?:以来|来|起|至|到|[-—~]))")
 _TITLE_BAD_RE = re.compile(r"[。！？!?；;]")
-_HEADING_AT_START_RE = re.compile(rf"^(?:[{_CN}]{{1,3}}\s*[、.．]|[（(]\s*[{_CN}\d]{{1,3}}\s*[）)]|\d{{1,2}}\s*[.．、](?!\d))")
 
 
 def _plausible_year(y: int) -> bool:
@@ -267,7 +267,7 @@ def _plausible_year(y: int) -> bool:
 
 def _is_title_line(line: str, w: _Words) -> bool:
     s = line.strip()
-    if not (4 <= len(s) <= 60) or _TITLE_BAD_RE.search(s) or _HEADING_AT_START_RE.match(s):
+    if not (4 <= len(s) <= 60) or _TITLE_BAD_RE.search(s) or HEADING_START_RE.match(s):
         return False
     if s.count("，") + s.count(",") > 1:
         return False
@@ -401,8 +401,6 @@ def find_report_kind(title: str | None) -> str | None:
 
 def _style_headings(text: str, blocks: Sequence[Block], numbered: list[Heading]) -> list[Heading]:
     """Headings marked only by a Word heading style (no numbering in the text)."""
-    from draftkit.ingest.clean import normalize_punctuation
-
     wanted: dict[str, int] = {}
     for b in blocks:
         if b.heading_level and b.text.strip():

@@ -1,5 +1,6 @@
-"""Small shared pieces for the ingest stage: character classes, heading-number patterns and
-the loader for the data files under ``prompts/`` (cleaning, section kinds, structure words)."""
+"""Small shared pieces for the ingest stage: where a line ends, and the loader for the data files
+under ``prompts/`` (cleaning, section kinds, structure words). Chinese-text helpers are in
+:mod:`draftkit.zh`."""
 
 from __future__ import annotations
 
@@ -10,41 +11,11 @@ from typing import Any
 
 import yaml
 
-from draftkit.config import prompts_path
+from draftkit.config import get_settings, prompts_path
+from draftkit.zh import CLOSERS
 
-#: Han characters (CJK unified ideographs, extension A, compatibility ideographs).
-HAN = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
-#: Full-width CJK punctuation and quotes.
-CJK_PUNCT = "\u3000-\u303f\uff01-\uff0f\uff1a-\uff20\uff3b-\uff40\uff5b-\uff65\u2018\u2019\u201c\u201d\u2026\u2014"
-
-#: Characters that end a sentence.
-SENTENCE_END = "。！？!?…"
 #: Characters after which a line is finished (sentence ends, clause ends, colons).
 LINE_END = "。！？!?…；;：:"
-#: Closing quotes and brackets that may follow a sentence end.
-CLOSERS = "”’」』）)】》〉\"'"
-
-CN_NUM = "一二三四五六七八九十"
-_CN_VALUES = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
-
-
-def cn_to_int(s: str) -> int | None:
-    """Chinese numerals up to 99 ("一" → 1, "十二" → 12, "二十" → 20); None when not a number."""
-    s = s.strip()
-    if not s:
-        return None
-    if s.isdigit():
-        return int(s)
-    if "十" in s:
-        left, _, right = s.partition("十")
-        tens = _CN_VALUES.get(left, None) if left else 1
-        ones = _CN_VALUES.get(right, None) if right else 0
-        if tens is None or ones is None or "十" in right:
-            return None
-        return tens * 10 + ones
-    if len(s) == 1:
-        return _CN_VALUES.get(s)
-    return None
 
 
 def ends_sentence(line: str) -> bool:
@@ -85,8 +56,6 @@ _KEYS: dict[tuple[int, str], str] = {}
 
 def data_key(name: str) -> str:
     """A cheap cache key for a data file: the current prompts directory and the name."""
-    from draftkit.config import get_settings
-
     settings = get_settings()
     k = (id(settings), name)
     key = _KEYS.get(k)

@@ -31,6 +31,8 @@ from pathlib import Path
 
 import numpy as np
 
+from draftkit.zh import split_sentences
+
 HNSW_THRESHOLD = 50_000
 HNSW_M = 32
 HNSW_EF_CONSTRUCTION = 80
@@ -45,17 +47,18 @@ EXACT_FILTER_LIMIT = 20_000
 
 #: Sentence fragments with fewer letters, digits or CJK characters than this join the next one.
 SENTENCE_MIN_CHARS = 8
-_SENTENCE_END = re.compile(r"(?<=[。！？；!?;\n])")
 _WORD_CHAR = re.compile(r"[0-9A-Za-z\u3400-\u9fff\uf900-\ufaff\uff10-\uff19\uff21-\uff3a\uff41-\uff5a]")
 SENTENCES_FILE = "sentences.npy"
 SENTENCE_OWNERS_FILE = "sentence_owners.npy"
 
 
-def split_sentences(text: str) -> list[str]:
-    """The sentences of a chunk (split after 。！？； and line ends; short fragments joined on)."""
+def sentence_units(text: str) -> list[str]:
+    """The sentences of a chunk as the dense index embeds them (:func:`draftkit.zh.split_sentences`,
+    stripped, with fragments of fewer than SENTENCE_MIN_CHARS letters, digits or Han characters joined
+    to the next sentence, or to the last one at the end)."""
     out: list[str] = []
     carry = ""
-    for part in _SENTENCE_END.split(text):
+    for part in split_sentences(text):
         part = part.strip()
         if not part:
             continue

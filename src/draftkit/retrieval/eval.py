@@ -18,7 +18,8 @@ from pydantic import BaseModel, Field, ValidationError, field_validator
 
 from draftkit.config import REPO_ROOT
 from draftkit.errors import DraftkitError
-from draftkit.retrieval.ranking import FUSIONS, MODES, Hit, normalize_for_overlap
+from draftkit.retrieval.ranking import FUSIONS, MODES, Hit
+from draftkit.zh import normalize
 
 DEFAULT_EVAL_SET = REPO_ROOT / "benchmarks" / "retrieval_eval.yaml"
 DEFAULT_KS = (1, 5, 10)
@@ -94,7 +95,7 @@ def load_eval_set(path: str | Path | None = None) -> list[EvalQuery]:
 def is_relevant(hit: Hit, query: EvalQuery) -> bool:
     if Path(hit.chunk.source).name not in query.docs:
         return False
-    return normalize_for_overlap(query.phrase) in normalize_for_overlap(hit.chunk.text)
+    return normalize(query.phrase) in normalize(hit.chunk.text)
 
 
 def evaluate(index: Any, queries: Sequence[EvalQuery], modes: Sequence[str] = MODES,

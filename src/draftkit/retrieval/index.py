@@ -31,7 +31,9 @@ from pydantic import BaseModel, Field
 
 from draftkit import __version__
 from draftkit.config import Settings, get_settings
-from draftkit.ingest.models import SECTION_KINDS, Chunk, Document, FileResult
+from draftkit.ingest.chunk import CHUNKER_VERSION
+from draftkit.ingest.models import Chunk, Document, FileResult
+from draftkit.ingest.pipeline import ingest_paths
 from draftkit.retrieval import atomic
 from draftkit.retrieval.dense import (
     HNSW_THRESHOLD,
@@ -40,7 +42,7 @@ from draftkit.retrieval.dense import (
     DenseIndex,
     SentenceVectors,
     choose_kind,
-    split_sentences,
+    sentence_units,
 )
 from draftkit.retrieval.embed import Embedder, EmbedderUnavailable, embedder_name, get_embedder
 from draftkit.retrieval.lexical import (
@@ -66,23 +68,25 @@ from draftkit.retrieval.manifest import (
     LexicalInfo,
     Manifest,
     read_manifest,
+    rebuild_command,
 )
 from draftkit.retrieval.plan import BuildPlan, plan_build
 from draftkit.retrieval.ranking import (
     FUSIONS,
     MODES,
     PASSAGE_MIN_OVERLAP,
+    PASSAGE_NGRAM,
     Hit,
     candidate_count,
     convex,
     is_passage_query,
     mmr_order,
-    ngram_set,
-    normalize_for_overlap,
     overlap,
     rrf,
 )
 from draftkit.retrieval.store import STORE_FILE, Store, StoreError, now_iso
+from draftkit.section_kinds import SECTION_KINDS
+from draftkit.zh import ngrams, normalize
 
 log = logging.getLogger(__name__)
 
@@ -100,8 +104,6 @@ Precomputed = tuple[np.ndarray, Sequence[np.ndarray]]
 
 
 def _chunker_version() -> str:
-    from draftkit.ingest.chunk import CHUNKER_VERSION
-
     return str(CHUNKER_VERSION)
 
 
@@ -225,7 +227,7 @@ class _Version:
         n_chunks = sum(len(d.chunks) for d in docs)
         if vectors is not None and (len(vectors[0]) != n_chunks or len(vectors[1]) != n_chunks):
             raise ValueError(f"{len(vectors[0])} vectors and {len(vectors[1])} sentence arrays for {n_chunks} chunks")
-        sentences = {c.id: split_sentences(c.text) for d in docs for c in d.chunks} if vectors is None else {}
+        sentences = {c.id: sentence_units(c.text) for d in docs for c in d.chunks} if vectors is None else {}
         total = n_chunks + sum(len(v) for v in sentences.values())
         done = 0
         at = 0  # position in ``vectors``
@@ -347,8 +349,6 @@ def _ok_documents(results: list[FileResult]) -> list[Document]:
 
 
 def _ingest(paths: Sequence[str | os.PathLike[str]], report: BuildProgress) -> list[FileResult]:
-    from draftkit.ingest.pipeline import ingest_paths
-
     return ingest_paths(paths, progress=lambda done, total, _path: report("ingest", done, total))
 
 
@@ -704,8 +704,6 @@ class Index:
 
     @property
     def rebuild_command(self) -> str:
-        from draftkit.retrieval.manifest import rebuild_command
-
         return rebuild_command(self.path, self.manifest.sources)
 
     def close(self) -> None:
@@ -929,7 +927,7 @@ class Index:
                 fused = convex(pool_dense, pool_lex, self.settings.dense_weight)
                 scored = {int(c): float(f) for c, f in zip(pool, fused, strict=True)}
             if is_passage_query(query):
-                grams = ngram_set(normalize_for_overlap(query))
+                grams = ngrams(normalize(query), PASSAGE_NGRAM)
                 texts = self._store.chunks_by_cid(list(scored))
                 for cid, chunk in texts.items():
                     share = overlap(grams, chunk.text)

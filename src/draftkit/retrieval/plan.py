@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from draftkit.config import Settings, get_settings
 from draftkit.ingest.models import Document, FileResult
+from draftkit.retrieval.embed import resolve_dtype
 
 __all__ = ["BuildPlan", "plan_build", "CHUNKS_PER_SECOND", "MODEL_LOAD_SECONDS"]
 
@@ -53,8 +54,6 @@ class BuildPlan:
 def plan_build(results: Sequence[FileResult], docs: Sequence[Document] | None = None,
                settings: Settings | None = None) -> BuildPlan:
     """The plan for embedding ``docs`` (default: the ok documents of ``results``)."""
-    from draftkit.retrieval.embed import resolve_dtype
-
     s = settings or get_settings()
     docs = [r.document for r in results if r.document is not None] if docs is None else list(docs)
     chunks = sum(len(d.chunks) for d in docs)

@@ -33,13 +33,13 @@ rescaled so the median similarity in the pool counts 0. 0 keeps the plain rankin
 
 from __future__ import annotations
 
-import unicodedata
 from collections.abc import Sequence
 
 import numpy as np
 from pydantic import BaseModel
 
 from draftkit.ingest.models import Chunk
+from draftkit.zh import ngrams, normalize
 
 RRF_K = 60
 FUSIONS = ("convex", "rrf")
@@ -90,28 +90,15 @@ def convex(dense: np.ndarray, lexical: np.ndarray, dense_weight: float) -> np.nd
     return dense_weight * d + (1.0 - dense_weight) * lex
 
 
-def normalize_for_overlap(text: str) -> str:
-    """Letters, digits and CJK characters only (NFKC, lower case): what a copy keeps."""
-    out = []
-    for ch in unicodedata.normalize("NFKC", text).lower():
-        if ch.isalnum():
-            out.append(ch)
-    return "".join(out)
-
-
-def ngram_set(norm: str, n: int = PASSAGE_NGRAM) -> set[str]:
-    return {norm[i : i + n] for i in range(len(norm) - n + 1)}
-
-
 def is_passage_query(query: str) -> bool:
-    return len(normalize_for_overlap(query)) >= PASSAGE_MIN_CHARS
+    return len(normalize(query)) >= PASSAGE_MIN_CHARS
 
 
 def overlap(query_grams: set[str], text: str) -> float:
     """How much of a copy ``text`` is: the larger of the shares of either side's 4-grams found in the other."""
     if not query_grams:
         return 0.0
-    grams = ngram_set(normalize_for_overlap(text))
+    grams = ngrams(normalize(text), PASSAGE_NGRAM)
     if not grams:
         return 0.0
     shared = len(query_grams & grams)

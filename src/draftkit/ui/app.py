@@ -12,8 +12,16 @@ import os
 from pathlib import Path
 from typing import Any
 
+import gradio as gr
+
 from draftkit.config import Settings, get_settings
+from draftkit.retrieval import build_index
+from draftkit.ui.check_tab import build_check_tab
 from draftkit.ui.context import DEFAULT_UPLOAD_LIMIT_MB, AppContext
+from draftkit.ui.corpus_tab import build_corpus_tab
+from draftkit.ui.draft_tab import build_draft_tab
+from draftkit.ui.render import CSS
+from draftkit.ui.search_tab import build_search_tab
 
 log = logging.getLogger(__name__)
 
@@ -43,8 +51,6 @@ EDIT_JS = """
 
 
 def _theme():
-    import gradio as gr
-
     # Local fonts only: the default theme would ask Google Fonts, and the UI must work offline.
     sans = ["PingFang SC", "Microsoft YaHei", "Noto Sans CJK SC", "WenQuanYi Zen Hei", "sans-serif"]
     mono = ["ui-monospace", "Consolas", "monospace"]
@@ -54,13 +60,6 @@ def _theme():
 
 def build_app(settings: Settings | None = None, ctx: AppContext | None = None) -> Any:
     """The whole UI as a ``gr.Blocks`` (not launched)."""
-    import gradio as gr
-
-    from draftkit.ui.check_tab import build_check_tab
-    from draftkit.ui.corpus_tab import build_corpus_tab
-    from draftkit.ui.draft_tab import build_draft_tab
-    from draftkit.ui.search_tab import build_search_tab
-
     ctx = ctx or AppContext.from_settings(settings or get_settings())
     # delete_cache: Gradio's copies of uploads and exports older than a week go, checked daily
     with gr.Blocks(title="draftkit 党建工作总结起草助手", delete_cache=(86400, 7 * 86400)) as demo:
@@ -98,8 +97,6 @@ def ensure_index(ctx: AppContext) -> bool:
         return False
     print(f"首次运行：正在用 {corpus} 建立语料库索引 → {ctx.index_dir}")
     try:
-        from draftkit.retrieval import build_index
-
         with tqdm(desc="建立索引", unit="步") as bar:
             result = build_index([corpus], ctx.index_dir, settings=ctx.settings, progress=bar)
     except Exception as exc:  # the UI still opens; the corpus tab can rebuild
@@ -131,8 +128,6 @@ def serve(host: str = "127.0.0.1", port: int = 7860, auth: str | None = None, in
     os.environ["GRADIO_TEMP_DIR"] = str(ctx.gradio_dir)  # uploads and served files stay in the data folder
     os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
     ensure_index(ctx)
-    from draftkit.ui.render import CSS
-
     demo = build_app(ctx=ctx)
     demo.queue(default_concurrency_limit=4)
     print(f"draftkit 界面：http://{host}:{port}" + ("（需要登录）" if credentials else ""), flush=True)

@@ -6,6 +6,8 @@ from pathlib import Path
 
 import gradio as gr
 
+from draftkit.checks import ReportText, run_checks
+from draftkit.facts import load_facts
 from draftkit.ui import render
 from draftkit.ui.context import AppContext
 from draftkit.ui.facts_form import parse_year
@@ -126,13 +128,9 @@ def build_check_tab(ctx: AppContext, client_id: gr.BrowserState, draft_id: gr.Br
     findings = gr.HTML("", elem_id="check-findings")
 
     def _facts(path):
-        from draftkit.facts import load_facts
-
         return load_facts(Path(path)) if path else None
 
     def check_file(path, facts_path, y, use_index):
-        from draftkit.checks import ReportText, run_checks
-
         if not path:
             return "请先上传文件。", ""
         try:
@@ -144,8 +142,6 @@ def build_check_tab(ctx: AppContext, client_id: gr.BrowserState, draft_id: gr.Br
         return summary_md(result), findings_html(result, rt)
 
     def check_draft(request: gr.Request, client, did, facts_path, y, use_index):
-        from draftkit.checks import ReportText, run_checks
-
         owner = ctx.owner(request, client)
         if not did or not ctx.store.exists(did, owner):
             return "还没有草稿：请先在“起草”页生成。", ""

@@ -9,13 +9,11 @@ import secrets
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from draftkit.config import Settings
+from draftkit.retrieval import Index
 from draftkit.store.drafts import DraftStore
-
-if TYPE_CHECKING:
-    from draftkit.retrieval import Index
 
 log = logging.getLogger(__name__)
 DEFAULT_UPLOAD_LIMIT_MB = 20
@@ -78,8 +76,6 @@ class AppContext:
         """The open index, or None when there is none yet (drafting then works without exemplars)."""
         with self._lock:
             if self._index is None and self.has_index():
-                from draftkit.retrieval import Index
-
                 self._index = Index.open(self.index_dir, settings=self.settings)
             return self._index
 
@@ -103,7 +99,6 @@ class AppContext:
                 index = self.index()
                 if index is not None:
                     index.search("主题党日", k=1)
-                import draftkit.draft.writer  # noqa: F401  (templates, guard: imported once, here)
             except Exception as exc:  # shown again, with the fix, when she searches
                 log.warning("warm-up failed: %s", exc)
 

@@ -8,6 +8,7 @@ from pathlib import Path
 import gradio as gr
 import pandas as pd
 
+from draftkit.retrieval import add_paths, build_index, remove_document
 from draftkit.ui.context import AppContext
 
 DOC_COLUMNS = ["编号", "标题", "年份", "单位", "段落数", "文件"]
@@ -71,8 +72,6 @@ def build_corpus_tab(ctx: AppContext):
         return frame, gr.update(choices=choices, value=None), f"共 {len(frame)} 篇文档。"
 
     def do_add(paths, progress=gr.Progress()):  # noqa: B008 (how Gradio asks for a progress bar)
-        from draftkit.retrieval import add_paths, build_index
-
         if not paths:
             return gr.update(), *listing()[:2], "请先选择文件。"
         stored = []
@@ -91,8 +90,6 @@ def build_corpus_tab(ctx: AppContext):
         return results_frame(result.files), frame, choices, f"已处理 {len(stored)} 个文件，成功 {ok} 个。"
 
     def do_remove(doc_id):
-        from draftkit.retrieval import remove_document
-
         if not doc_id:
             return *listing()[:2], "请选择要移除的文档。"
         try:
@@ -107,8 +104,6 @@ def build_corpus_tab(ctx: AppContext):
         return frame, choices, f"已移除《{info.title or Path(info.path).name}》。"
 
     def do_rebuild(progress=gr.Progress()):  # noqa: B008
-        from draftkit.retrieval import build_index
-
         sources = [p for p in (Path(ctx.settings.samples_dir) / "corpus", ctx.upload_dir)
                    if p.is_dir() and any(p.iterdir())]
         if not sources:

@@ -16,7 +16,11 @@ from typing import Any
 
 import gradio as gr
 
-from draftkit.facts import Facts
+from draftkit.draft.backends import get_backend
+from draftkit.draft.plan import load_outline
+from draftkit.draft.writer import draft_report, draft_section
+from draftkit.export.markdown import export_markdown
+from draftkit.facts import Facts, facts_schema, load_facts, save_facts
 from draftkit.report import Report, SectionDraft
 from draftkit.store.drafts import DraftNotFound
 from draftkit.ui import render
@@ -27,9 +31,6 @@ from draftkit.ui.streaming import LiveReport, Outcome, events_of
 
 def _slot_count(settings=None, spare: int = 2) -> int:
     """Section boxes to lay out: the longest outline (prompts/outlines/*.yaml) and a spare or two."""
-    from draftkit.draft.plan import load_outline
-    from draftkit.facts import facts_schema
-
     longest = 0
     for kind in facts_schema()["report_kinds"]:
         try:
@@ -53,11 +54,6 @@ def _now() -> str:
 
 def _safe_name(text: str) -> str:
     return re.sub(r'[\\/:*?"<>|\s]+', "_", text).strip("_")[:80] or "draft"
-
-
-def _date_text(report: Report) -> str:
-    d = report.signature.date
-    return f"{d.year}年{d.month}月{d.day}日" if d else "【待补充：落款日期】"
 
 
 # -- the report view: title, opening, sections (one slot each), closing, signature -----------------
@@ -115,7 +111,7 @@ class ReportView:
         notes = "".join(f"<div class='dk-report-warn'>⚠ {render.esc(w)}</div>" for w in warnings)
         head = [gr.update(visible=False), gr.update(visible=True), report.title,
                 gr.update(value=notes, visible=bool(notes)), report.opening,
-                gr.update(visible=True), report.closing, render.signature_html(report.signature.unit, _date_text(report)),
+                gr.update(visible=True), report.closing, render.signature_html(report.signature.unit, report.signature.date_text),
                 [s.id for s in sections]]
         out = head if only is None else [gr.update() for _ in head]
         for i in range(MAX_SECTIONS):
@@ -236,8 +232,6 @@ def build_draft_tab(ctx: AppContext, client_id: gr.BrowserState, draft_id: gr.Br
             return None, f"✖ 事实有误：<pre>{render.esc(exc)}</pre>"
 
     def make_backend(name: str, url: str, mdl: str, key: str):
-        from draftkit.draft.backends import get_backend
-
         def clean(v: str | None) -> str | None:
             return (v or "").strip() or None
 
@@ -286,8 +280,6 @@ def build_draft_tab(ctx: AppContext, client_id: gr.BrowserState, draft_id: gr.Br
     def import_facts(request: gr.Request, client, did, path):
         """Fill the form from a facts file and keep the facts in a draft (so a refresh keeps them too):
         the open draft when it is about the same unit and year, else a new draft."""
-        from draftkit.facts import load_facts
-
         owner = owner_of(request, client)
         keep = [gr.update() for _ in opened]
         if not path:
@@ -311,8 +303,6 @@ def build_draft_tab(ctx: AppContext, client_id: gr.BrowserState, draft_id: gr.Br
 
     def facts_exporter(suffix: str):
         def export_facts(request: gr.Request, client, *values):
-            from draftkit.facts import save_facts
-
             facts, error = facts_or_error(list(values))
             if facts is None:
                 return gr.update(visible=False), error
@@ -335,8 +325,6 @@ def build_draft_tab(ctx: AppContext, client_id: gr.BrowserState, draft_id: gr.Br
 
     # -- generation (streams section by section) -----------------------------------------------------
     def run_generation(request: gr.Request, client, did, backend_name, url, mdl, key, seed_value, *values):
-        from draftkit.draft.writer import draft_report
-
         owner = owner_of(request, client)
         facts, error = facts_or_error(list(values))
         if facts is None:
@@ -461,8 +449,6 @@ def build_draft_tab(ctx: AppContext, client_id: gr.BrowserState, draft_id: gr.Br
 
         # -- one section again ---------------------------------------------------------------------
         def on_regen(request: gr.Request, client, did, ids, backend_name, url, mdl, key, seed_value, *values):
-            from draftkit.draft.writer import draft_section
-
             owner = owner_of(request, client)
             keep = [gr.update()] * 4
             if not did or i >= len(ids or []) or not ctx.store.exists(did, owner):
@@ -524,12 +510,8 @@ def build_draft_tab(ctx: AppContext, client_id: gr.BrowserState, draft_id: gr.Br
         folder = ctx.owner_folder(owner, did)
         name = _safe_name(report.title)
         if fmt == "docx":
-            from draftkit.export.docx import export_docx
-
             path = Path(export_docx(report, folder / f"{name}.docx"))
         else:
-            from draftkit.export.markdown import export_markdown
-
             path = folder / f"{name}.md"
             path.write_text(export_markdown(report), encoding="utf-8")
         return gr.update(value=str(path), visible=True), f"✔ 已导出 {render.esc(path.name)}，请点击下方文件名下载。"

@@ -15,7 +15,7 @@ import gradio as gr
 import pandas as pd
 
 from draftkit.facts import Facts, OrgType, facts_schema, field_label, parse_facts
-from draftkit.ingest.models import SECTION_KINDS
+from draftkit.section_kinds import SECTION_KINDS
 
 ORG_TYPES: list[str] = list(typing.get_args(OrgType))
 MEMBER_FIELDS = ["total", "probationary", "retired", "activists", "applicants", "developed", "staff"]

@@ -13,8 +13,8 @@ from typing import Any
 import gradio as gr
 
 from draftkit.facts import Facts, field_label
-from draftkit.ingest.models import SECTION_KINDS
 from draftkit.practices import load_catalogue
+from draftkit.section_kinds import SECTION_KINDS
 
 #: the 做法 kinds, in report order (those the catalogue has entries for)
 PRACTICE_KINDS = ["theory", "organization", "conduct", "ideology", "integration", "brand", "service", "mass_orgs"]

@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from pathlib import PurePath
 from typing import Any
 
-from draftkit.ingest.models import SECTION_KINDS
+from draftkit.section_kinds import SECTION_KINDS
 
 CSS = """
 .gradio-container {max-width: 1680px !important;}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import gradio as gr
 
-from draftkit.ingest.models import SECTION_KINDS
+from draftkit.section_kinds import SECTION_KINDS
 from draftkit.ui import render
 from draftkit.ui.context import AppContext
 from draftkit.ui.facts_form import parse_year

@@ -13,11 +13,12 @@ from draftkit.config import Settings
 from draftkit.draft.backends import Backend
 from draftkit.draft.backends.llamacpp import LlamaCppBackend
 from draftkit.draft.backends.openai import OpenAIBackend
-from draftkit.draft.guard import era_allowed, full_sentences, split_sentences
+from draftkit.draft.guard import era_allowed, full_sentences
 from draftkit.draft.plan import plan_report
 from draftkit.draft.writer import draft_report, draft_section
 from draftkit.facts import Facts
 from draftkit.report import Report
+from draftkit.zh import split_sentences
 
 FALLBACK = "已改用模板稿"
 WRITER_SETTINGS = Settings(llm_max_tokens=200, llm_timeout=600.0)

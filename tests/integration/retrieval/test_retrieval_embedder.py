@@ -10,7 +10,7 @@ import pytest
 
 from draftkit.config import DEFAULT_EMBED_MODEL, Settings
 from draftkit.retrieval import Embedder, EmbedderUnavailable, Index, e5convert, get_embedder
-from draftkit.retrieval.dense import split_sentences
+from draftkit.retrieval.dense import sentence_units
 
 
 @pytest.fixture(scope="module")
@@ -19,7 +19,7 @@ def sentences(index: Index) -> list[str]:
     seen: dict[str, None] = {}
     for doc in index.documents():
         for chunk in index.chunks(doc.doc_id):
-            for s in split_sentences(chunk.text):
+            for s in sentence_units(chunk.text):
                 if 10 <= len(s) <= 160:
                     seen.setdefault(s, None)
     out = list(seen)

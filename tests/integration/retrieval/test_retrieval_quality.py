@@ -14,7 +14,7 @@ import pytest
 
 from draftkit.retrieval import Index
 from draftkit.retrieval.eval import evaluate, load_eval_set
-from draftkit.retrieval.ranking import normalize_for_overlap
+from draftkit.zh import normalize
 
 
 @pytest.fixture(scope="module")
@@ -40,7 +40,7 @@ def test_every_query_names_a_real_document_and_phrase(index: Index, queries, req
     for q in queries:
         targets = [by_name[d] for d in q.docs if d in by_name]
         assert targets, f"{q.id}: none of {q.docs} is indexed"
-        assert any(normalize_for_overlap(q.phrase) in normalize_for_overlap(c.text)
+        assert any(normalize(q.phrase) in normalize(c.text)
                    for d in targets for c in index.chunks(d.doc_id)), f"{q.id}: {q.phrase!r} not in {q.docs}"
 
 

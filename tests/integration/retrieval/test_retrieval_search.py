@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from draftkit.retrieval import Hit, Index
-from draftkit.retrieval.ranking import normalize_for_overlap
+from draftkit.zh import normalize
 
 
 def rank_of(hits: list[Hit], file_prefix: str, phrase: str) -> int | None:
@@ -102,7 +102,7 @@ def _paragraph_samples(index: Index, n: int) -> list[str]:
 def test_a_pasted_paragraph_finds_its_source_first(index: Index, fusion: str) -> None:
     for text in _paragraph_samples(index, 8):
         hits = index.search(text, k=3, fusion=fusion)
-        assert normalize_for_overlap(hits[0].chunk.text) == normalize_for_overlap(text)
+        assert normalize(hits[0].chunk.text) == normalize(text)
         assert hits[0].overlap == pytest.approx(1.0)
         assert hits[0].score > 1.0 >= max((h.score for h in hits if not h.overlap), default=0.0)
 
@@ -113,7 +113,7 @@ def test_a_near_copy_finds_its_source_first(index: Index) -> None:
         span = body[len(body) // 4 : len(body) // 4 + 120]
         edited = re.sub(r"[，、；]", " ", span).replace("党员", "同志", 1).replace("开展", "进行", 1)
         hits = index.search(edited, k=3)
-        assert normalize_for_overlap(span) in normalize_for_overlap(hits[0].chunk.text), (span, hits[0].chunk.text[:60])
+        assert normalize(span) in normalize(hits[0].chunk.text), (span, hits[0].chunk.text[:60])
 
 
 def test_bad_arguments_are_clear_errors(index: Index) -> None:

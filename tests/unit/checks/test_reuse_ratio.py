@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from draftkit.checks.reuse import _pieces, copy_ratio, normalize_with_map
+from draftkit.checks.reuse import _pieces, copy_ratio
+from draftkit.zh import normalize_with_map
 
 SAMPLES = Path(__file__).resolve().parents[3] / "samples" / "src"
 

@@ -9,11 +9,12 @@ import pytest
 from draft_samples import COMPLETE
 
 from draftkit.checks.fidelity import unused_facts
-from draftkit.draft.guard import audit_text, split_sentences
+from draftkit.draft.guard import audit_text
 from draftkit.draft.plan import plan_report
 from draftkit.draft.prose import nested_quote_errors, opens_alike
 from draftkit.draft.writer import draft_report
 from draftkit.facts import Facts, facts_notes
+from draftkit.zh import split_sentences
 
 MIN_BODY = 3000
 

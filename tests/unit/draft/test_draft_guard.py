@@ -6,9 +6,10 @@ from __future__ import annotations
 import pytest
 from draft_samples import GAPS
 
-from draftkit.draft.guard import guard_section, split_sentences
+from draftkit.draft.guard import guard_section
 from draftkit.draft.plan import plan_report
 from draftkit.draft.prompts import render_skeleton
+from draftkit.zh import split_sentences
 
 
 @pytest.fixture(scope="module")

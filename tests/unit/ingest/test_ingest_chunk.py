@@ -7,8 +7,8 @@ import pytest
 from draftkit.ingest import ingest_text
 from draftkit.ingest.chunk import CHUNKER_VERSION, HARD_MAX_CHARS, MAX_CHARS, chunk_document, chunk_id
 from draftkit.ingest.kinds import classify_kind, kind_after, kind_table
-from draftkit.ingest.models import SECTION_KINDS
 from draftkit.ingest.structure import parse_structure
+from draftkit.section_kinds import SECTION_KINDS
 
 SENTENCE = "党员教师带头参与课后服务，开设兴趣社团，全年服务学生一千余人次。"
 

@@ -9,7 +9,7 @@ import pytest
 from ingest_helpers import SAMPLE_REPORT, minimal_pdf
 
 from draftkit.ingest import IngestError
-from draftkit.ingest.load import chinese_number, decode_text, load_file
+from draftkit.ingest.load import decode_text, load_file
 
 TEXT = "学校党支部现有党员23名，其中正式党员22名。一年来，我们坚持三会一课制度，认真开展组织生活会。"
 
@@ -83,10 +83,6 @@ def test_decode_text_normalises_newlines() -> None:
     text, enc = decode_text("第一行\r\n第二行\r第三行".encode())
     assert text == "第一行\n第二行\n第三行"
     assert enc == "utf-8"
-
-
-def test_chinese_numbers() -> None:
-    assert [chinese_number(n) for n in (1, 10, 12, 20, 21, 99, 105)] == ["一", "十", "十二", "二十", "二十一", "九十九", "一百零五"]
 
 
 # --------------------------------------------------------------------------- .docx

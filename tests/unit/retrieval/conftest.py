@@ -3,24 +3,17 @@ made at test time (no seed text is committed), and small hand-made documents."""
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 import pytest
 
 from draftkit.ingest.models import Chunk, Document
+from draftkit.zh import split_sentences
 
-_SENTENCE_END = re.compile(r"(?<=[。；！？!?;])")
 
-
-def split_sentences(text: str, lo: int = 8, hi: int = 200) -> list[str]:
-    out = []
-    for line in text.splitlines():
-        for s in _SENTENCE_END.split(line.strip()):
-            s = s.strip()
-            if lo <= len(s) <= hi:
-                out.append(s)
-    return out
+def _sentences(text: str, lo: int = 8, hi: int = 200) -> list[str]:
+    """Sentences of 8 to 200 characters, stripped."""
+    return [s for s in (part.strip() for part in split_sentences(text)) if lo <= len(s) <= hi]
 
 
 @pytest.fixture(scope="session")
@@ -35,7 +28,7 @@ def corpus_sentences(samples_dir: Path, request: pytest.FixtureRequest) -> list[
     texts += [p.read_text(encoding="utf-8") for p in sorted((samples_dir / "src").glob("*.txt"))]
     seen: dict[str, None] = {}
     for t in texts:
-        for s in split_sentences(t):
+        for s in _sentences(t):
             seen.setdefault(s, None)
     return list(seen)
 

@@ -108,13 +108,13 @@ def test_wrong_dimension_is_refused() -> None:
 
 
 def test_sentences_are_split_after_stops_and_short_bits_joined() -> None:
-    from draftkit.retrieval.dense import split_sentences
+    from draftkit.retrieval.dense import sentence_units
 
     text = "（二）加强支部组织建设。\n全年召开支部党员大会4次；支委会12次。好！书记讲党课4次，党员参加率100%。"
-    assert split_sentences(text) == ["（二）加强支部组织建设。", "全年召开支部党员大会4次；", "支委会12次。好！书记讲党课4次，党员参加率100%。"]
-    assert split_sentences("（一）组织生活。\n全年召开支部党员大会4次。") == ["（一）组织生活。全年召开支部党员大会4次。"]
-    assert split_sentences("") == [] and split_sentences("。；") == []
-    assert split_sentences("短句") == ["短句"]
+    assert sentence_units(text) == ["（二）加强支部组织建设。", "全年召开支部党员大会4次；", "支委会12次。好！书记讲党课4次，党员参加率100%。"]
+    assert sentence_units("（一）组织生活。\n全年召开支部党员大会4次。") == ["（一）组织生活。全年召开支部党员大会4次。"]
+    assert sentence_units("") == [] and sentence_units("。；") == []
+    assert sentence_units("短句") == ["短句"]
 
 
 def test_best_sentence_per_chunk() -> None:

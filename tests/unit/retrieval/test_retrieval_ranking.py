@@ -14,11 +14,10 @@ from draftkit.retrieval.ranking import (
     convex,
     is_passage_query,
     mmr_order,
-    ngram_set,
-    normalize_for_overlap,
     overlap,
     rrf,
 )
+from draftkit.zh import ngrams, normalize
 
 
 def test_rrf_adds_reciprocal_ranks() -> None:
@@ -55,7 +54,7 @@ def test_candidate_count_grows_with_k() -> None:
 
 def test_overlap_recognises_copies_not_topics() -> None:
     para = "支部把每月第一周的星期三下午定为集中学习日，全年组织集中学习11次，内容包括党章和上级文件。"
-    grams = ngram_set(normalize_for_overlap(para))
+    grams = ngrams(normalize(para), 4)
     assert overlap(grams, "前言。" + para + "后面还有别的内容。") == pytest.approx(1.0)
     near = para.replace("星期三", "周三").replace("，", " ").replace("11次", "十一次")
     assert overlap(grams, near) > 0.6
