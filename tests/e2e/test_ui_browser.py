@@ -162,6 +162,49 @@ def test_check_an_uploaded_report(page, app_server, repo_root) -> None:
     expect(target).to_be_in_viewport()
 
 
+def test_check_a_docx_then_download_the_annotated_copy(page, app_server, tmp_path) -> None:
+    import zipfile
+
+    doc = Document()
+    doc.add_paragraph("青禾县实验小学党支部2024年党建工作总结")
+    doc.add_paragraph("学校党支部认真布署年度工作,全面惯彻落实党中央国务院的要求。")
+    doc.add_paragraph("中共青禾县实验小学支部委员会")
+    doc.add_paragraph("2024.12.20")
+    src = tmp_path / "待审.docx"
+    doc.save(str(src))
+    before = src.read_bytes()
+
+    open_app(page, app_server.url)
+    open_tab(page, "体检")
+    page.locator("#check-upload input[type=file]").set_input_files(str(src))
+    page.locator("#check-run-file").click()
+    expect(page.locator("#check-summary")).to_contain_text("校对", timeout=60_000)
+    expect(page.locator("#check-findings")).to_contain_text("布署")
+
+    page.locator("#check-annotate").click()
+    expect(page.locator("#check-status")).to_contain_text("批注版已生成", timeout=60_000)
+    link = page.locator("#check-annotated a").first
+    expect(link).to_be_visible()
+    with page.expect_download() as info:
+        link.click()
+    out = tmp_path / info.value.suggested_filename
+    info.value.save_as(out)
+    with zipfile.ZipFile(out) as z:
+        comments = z.read("word/comments.xml").decode("utf-8")
+    assert 'w:author="draftkit"' in comments and "布署" in comments and "成文日期" in comments
+    assert src.read_bytes() == before
+
+    # 这不是错误: the entry goes into the overlay in the data directory
+    page.locator("#check-proofread-pick input").click()
+    page.get_by_role("option", name=re.compile("布署")).click()
+    page.locator("#check-not-error").click()
+    expect(page.locator("#check-status")).to_contain_text("已记入")
+    assert "typo:布署" in (app_server.data_dir / "proofread.yaml").read_text(encoding="utf-8")
+    page.locator("#check-run-file").click()
+    expect(page.locator("#check-findings")).to_contain_text("惯彻", timeout=60_000)
+    expect(page.locator("#check-findings")).not_to_contain_text("布署")
+
+
 def test_corpus_tab_adds_and_removes_a_document(page, app_server, repo_root, tmp_path) -> None:
     open_app(page, app_server.url)
     open_tab(page, "语料库")

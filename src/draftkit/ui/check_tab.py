@@ -111,9 +111,20 @@ def _marked(text: str, findings) -> str:
     return "".join(out)
 
 
+def proofread_choices(result) -> list[tuple[str, int]]:
+    """The proofreading findings a user may mark "这不是错误": (label, index into ``result.findings``)."""
+    out = []
+    for i, f in enumerate(result.findings):
+        if f.check == "proofread" and f.paragraph is not None:
+            where = f"{'原文' if f.raw else ''}第{f.paragraph + 1}段"
+            out.append((f"{where} “{render.short(f.text, 20)}”：{render.short(f.message, 40)}", i))
+    return out
+
+
 def build_check_tab(ctx: AppContext, client_id: gr.BrowserState, draft_id: gr.BrowserState) -> None:
-    gr.Markdown("上传一份总结（.docx / .txt / .md），或直接体检“起草”页的当前草稿：事实核对、时代用语、模板残留、复用往年文字。"
-                "给出事实文件时会核对数字和名称。")
+    gr.Markdown("上传一份总结（.docx / .txt / .md），或直接体检“起草”页的当前草稿：事实核对、时代用语、模板残留、校对、"
+                "复用往年文字。给出事实文件时会核对数字和名称。上传的是 .docx 时，可下载批注版：问题写成 Word 批注，"
+                "原文件不变。")
     with gr.Row():
         upload = gr.File(label="上传总结", file_types=[".docx", ".txt", ".md"], elem_id="check-upload", height=110)
         facts_file = gr.File(label="事实文件（可选）", file_types=[".yaml", ".yml", ".json", ".xlsx"],
@@ -125,39 +136,97 @@ def build_check_tab(ctx: AppContext, client_id: gr.BrowserState, draft_id: gr.Br
         run_file = gr.Button("体检上传的文件", variant="primary", elem_id="check-run-file")
         run_draft = gr.Button("体检当前草稿", elem_id="check-run-draft")
     summary = gr.Markdown("", elem_id="check-summary")
+    with gr.Row():
+        annotate_btn = gr.Button("下载批注版", elem_id="check-annotate", size="sm")
+        tracked = gr.Checkbox(value=False, label="同时把能确定的改正写成修订（在 Word / WPS 中逐条接受或拒绝）",
+                              elem_id="check-tracked")
+        annotated = gr.File(label="批注版", interactive=False, visible=False, elem_id="check-annotated")
+    with gr.Row():
+        pick = gr.Dropdown(label="校对提示", choices=[], value=None, elem_id="check-proofread-pick", scale=3)
+        not_error = gr.Button("这不是错误", elem_id="check-not-error", size="sm", scale=1)
+    check_status = gr.Markdown("", elem_id="check-status")
     findings = gr.HTML("", elem_id="check-findings")
+    last = gr.State(None)  # {"path", "result", "rt"} of the last check in this browser tab
 
     def _facts(path):
         return load_facts(Path(path)) if path else None
 
+    def _overlay():
+        from draftkit.checks.proofread import load_overlay
+
+        return load_overlay(settings=ctx.settings)
+
+    def _done(result, rt, path):
+        choices = proofread_choices(result)
+        return (summary_md(result), findings_html(result, rt), {"path": path, "result": result, "rt": rt},
+                gr.update(choices=choices, value=None), "", gr.update(value=None, visible=False))
+
+    def _failed(message):
+        return message, "", None, gr.update(choices=[], value=None), "", gr.update(value=None, visible=False)
+
     def check_file(path, facts_path, y, use_index):
         if not path:
-            return "请先上传文件。", ""
+            return _failed("请先上传文件。")
         try:
             rt = ReportText.from_file(Path(path))
-            result = run_checks(rt, facts=_facts(facts_path), year=parse_year(y),
+            result = run_checks(rt, facts=_facts(facts_path), year=parse_year(y), overlay=_overlay(),
                                 index=ctx.index_for_drafting()[0] if use_index else None)
-        except ValueError as exc:  # CheckInputError / FactsError name the file and the problem
-            return f"✖ {render.esc(exc)}", ""
-        return summary_md(result), findings_html(result, rt)
+        except ValueError as exc:  # CheckInputError / FactsError / ProofreadConfigError name the file and the problem
+            return _failed(f"✖ {render.esc(exc)}")
+        return _done(result, rt, path)
 
     def check_draft(request: gr.Request, client, did, facts_path, y, use_index):
         owner = ctx.owner(request, client)
         if not did or not ctx.store.exists(did, owner):
-            return "还没有草稿：请先在“起草”页生成。", ""
+            return _failed("还没有草稿：请先在“起草”页生成。")
         stored = ctx.store.get(did, owner)
         if stored.report is None:
-            return "当前草稿还没有正文：请先在“起草”页生成。", ""
+            return _failed("当前草稿还没有正文：请先在“起草”页生成。")
         try:
             facts = _facts(facts_path) or stored.facts
             rt = ReportText.from_report(stored.report)
-            result = run_checks(rt, facts=facts, year=parse_year(y),
+            result = run_checks(rt, facts=facts, year=parse_year(y), overlay=_overlay(),
                                 index=ctx.index_for_drafting()[0] if use_index else None)
         except ValueError as exc:
-            return f"✖ {render.esc(exc)}", ""
-        return summary_md(result), findings_html(result, rt)
+            return _failed(f"✖ {render.esc(exc)}")
+        return _done(result, rt, None)
 
-    run_file.click(check_file, inputs=[upload, facts_file, year, reuse], outputs=[summary, findings],
+    def annotate(request: gr.Request, client, state, with_tracked):
+        from draftkit.checks.annotate import annotate_docx
+
+        if not state or not state.get("path") or Path(state["path"]).suffix.lower() != ".docx":
+            return gr.update(), "批注版需要先体检一份上传的 .docx 文件（草稿请在“起草”页导出后再上传）。"
+        src = Path(state["path"])
+        folder = ctx.owner_folder(ctx.owner(request, client), "annotated")
+        out = folder / f"{src.stem}-批注{'修订' if with_tracked else ''}.docx"
+        try:
+            done = annotate_docx(src, out, state["result"], report_text=state["rt"],
+                                 fix="tracked" if with_tracked else None)
+        except (ValueError, OSError) as exc:  # AnnotateError names the file
+            return gr.update(), f"✖ {render.esc(exc)}"
+        msg = (f"✔ 批注版已生成：批注 {done.comments} 条（{done.paragraph_level} 条标在段落上）"
+               + (f"，修订 {done.tracked} 处" if with_tracked else "") + "。请点击下方文件名下载；原文件未改动。")
+        return gr.update(value=str(out), visible=True), msg
+
+    def mark_not_error(state, choice):
+        from draftkit.checks.proofread import not_an_error
+
+        if not state or choice is None:
+            return gr.update(), "请先选择一条校对提示。"
+        f = state["result"].findings[int(choice)]
+        paragraphs = state["rt"].raw_paragraphs if f.raw and state["rt"].raw_paragraphs is not None else state["rt"].paragraphs
+        try:
+            _, added = not_an_error(f, paragraphs[f.paragraph].text, settings=ctx.settings)
+        except (ValueError, OSError) as exc:
+            return gr.update(), f"✖ {render.esc(exc)}"
+        left = [c for c in proofread_choices(state["result"]) if c[1] != int(choice)]
+        return gr.update(choices=left, value=None), f"✔ 已记入本机校对设置（{added}），下次体检不再提示。"
+
+    outputs = [summary, findings, last, pick, check_status, annotated]
+    run_file.click(check_file, inputs=[upload, facts_file, year, reuse], outputs=outputs,
                    concurrency_limit=2, concurrency_id="check")
-    run_draft.click(check_draft, inputs=[client_id, draft_id, facts_file, year, reuse], outputs=[summary, findings],
+    run_draft.click(check_draft, inputs=[client_id, draft_id, facts_file, year, reuse], outputs=outputs,
                     concurrency_limit=2, concurrency_id="check")
+    annotate_btn.click(annotate, inputs=[client_id, last, tracked], outputs=[annotated, check_status],
+                       concurrency_limit=2, concurrency_id="check")
+    not_error.click(mark_not_error, inputs=[last, pick], outputs=[pick, check_status])

@@ -208,3 +208,15 @@ def test_check_view_of_a_huge_text_is_capped() -> None:
     html = findings_html(result, rt)
     assert "以下" in html and "段未显示" in html
     assert len(html) < 40 * DOC_VIEW_MAX_CHARS
+
+
+def test_proofread_choices_list_only_proofreading_findings():
+    from draftkit.checks import run_checks
+    from draftkit.checks.proofread import Overlay
+    from draftkit.ui.check_tab import findings_html, proofread_choices, summary_md
+
+    result = run_checks("某某学校2024年党建工作总结\n认真布署工作，落实XX要求。", year=2024, overlay=Overlay())
+    choices = proofread_choices(result)
+    assert [result.findings[i].text for _, i in choices] == ["布署"]
+    assert choices[0][0].startswith("第2段 “布署”")
+    assert "校对" in summary_md(result) and "错别字" in findings_html(result)
