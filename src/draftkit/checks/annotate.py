@@ -165,6 +165,12 @@ class _Locator:
         target = ptext[s:e]
         if not target:
             return None
+        key = ptext.strip()
+        if hint is not None and key:  # the checked paragraph is (inside) the file's: offsets carry over
+            base = self.texts[hint].find(key)
+            lead = len(ptext) - len(ptext.lstrip())
+            if base != -1 and s >= lead and self.texts[hint][base + s - lead: base + e - lead] == target:
+                return hint, base + s - lead, base + e - lead
         order = list(range(len(self.texts)))
         if hint is not None:  # look near the mapped paragraph first
             order.sort(key=lambda j: abs(j - hint))
@@ -180,7 +186,9 @@ class _Locator:
                 if hits and hint is not None and k < max(_CONTEXTS):
                     break  # the nearest paragraph with this context wins
             if len(hits) == 1 or (hits and hint is not None):
-                j, start = hits[0]
+                # the same words twice in one paragraph: the one nearest where the checked text has it
+                j = hits[0][0]
+                start = min((h for h in hits if h[0] == j), key=lambda h: abs(h[1] - s))[1]
                 return j, start, start + len(target)
         return None
 

@@ -244,3 +244,20 @@ def test_cli_annotate_and_fix_tracked(plain_docx: Path, tmp_path: Path):
     bad = subprocess.run([*cmd[:4], str(tmp_path / "x.txt"), "--annotate", str(out)], capture_output=True, text=True,
                          timeout=300)
     assert bad.returncode == 1 and "只能用于单个 .docx" in bad.stderr
+
+
+def test_empty_and_headingless_files(tmp_path: Path):
+    from draftkit.checks import CheckInputError
+
+    empty = tmp_path / "empty.docx"
+    Document().save(str(empty))
+    with pytest.raises(CheckInputError, match="empty.docx"):
+        annotate_docx(empty, tmp_path / "empty-out.docx")
+    assert not (tmp_path / "empty-out.docx").exists()
+    plain = tmp_path / "plain.docx"
+    doc = Document()
+    doc.add_paragraph("一段没有标题的文字，认真布署工作。" * 50)
+    doc.save(str(plain))
+    done = annotate_docx(plain, tmp_path / "plain-out.docx", fix="tracked", year=2024, overlay=Overlay())
+    assert done.tracked == 50 and done.exact >= 50
+    assert paragraph_texts(tmp_path / "plain-out.docx", accept=True) == ["一段没有标题的文字，认真部署工作。" * 50]
