@@ -18,6 +18,11 @@ from pathlib import Path
 
 import pytest
 from e2e_server import REPO_ROOT, AppServer, free_port
+from playwright.sync_api import expect
+
+# expect() waits as long as the pages' actions do (its own default is 5 s, which a loaded 2-core CI
+# machine exceeds just loading the app)
+expect.set_options(timeout=20_000)
 
 CHROMIUM = Path(os.environ.get("DRAFTKIT_CHROMIUM", "/usr/bin/chromium"))
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
