@@ -323,6 +323,145 @@ def messy_text(src: Source) -> str:
     return "\n".join(header) + "\n1、" + body + "\n" + "\n".join(footer) + "\n"
 
 
+# --------------------------------------------------------------------------- web copies (issue 13)
+#
+# Three more copies imitate what 文库/范文 sites and converters really hand out; each keeps the
+# original's words (the ingest tests compare them with the source) and carries several kinds:
+#   web_<A4>.doc   an HTML page saved as .doc (GB2312, Word's line wraps inside sentences), a 范文-site
+#                  lead-in, the title run into the first sentence, level-2 headings glued to their text
+#   web_<B3>.txt   site lead-in and furniture lines, an outline (目录) above the title, the title twice,
+#                  hidden-text markers, Kangxi radicals from a PDF text layer, Word's U+000B line breaks
+#   web_<A6>.docx  a PDF converted to Word: one paragraph per printed line (28 characters), the
+#                  signature in a text box (a DrawingML shape with its VML fallback)
+
+WEB_COPIES = {"A4": "doc", "B3": "txt", "A6": "docx"}
+PRINTED_LINE_CHARS = 28
+GLUE_STARTS = ("学校", "支部", "党支部", "我校", "一是", "全体")
+KANGXI = {"一": "\u2f00", "工": "\u2f2f", "小": "\u2f29", "文": "\u2f42", "长": "\u2ed3"}
+
+
+def _is_heading(line: str) -> bool:
+    return _paragraph_style(line) != "Normal" or bool(re.match(r"^\d+\.", line)) and len(line) <= MAX_HEADING_CHARS
+
+
+def web_html_doc(src: Source) -> bytes:
+    """An HTML page (what a 文库 "Word" download often is) under a .doc name."""
+    import html
+
+    body = src.lines[1:]
+    paras: list[str] = []
+    i = 0
+    while i < len(body):
+        line = body[i]
+        nxt = body[i + 1] if i + 1 < len(body) else ""
+        # a level-2 heading without a comma, glued to the paragraph after it (the line break lost) when
+        # that paragraph opens with its subject, as the cleaner needs to find the cut
+        if H2_RE.match(line) and "，" not in line and nxt.startswith(GLUE_STARTS) and _paragraph_style(nxt) == "Normal":
+            paras.append(line + nxt)
+            i += 2
+            continue
+        paras.append(line)
+        i += 1
+    paras[0] = src.title + paras[0]  # the title run into the first sentence
+
+    def wrap(text: str) -> str:
+        # Word's HTML export breaks source lines every ~38 characters, inside sentences too
+        return "\r\n".join(html.escape(text[k:k + 38]) for k in range(0, len(text), 38))
+
+    lead = f"以下是小编精心整理的{src.title}范文，供大家参考。"
+    parts = [
+        "<html xmlns:o=\"urn:schemas-microsoft-com:office:office\" xmlns:w=\"urn:schemas-microsoft-com:office:word\">",
+        "<head><meta http-equiv=Content-Type content=\"text/html; charset=gb2312\">",
+        f"<title>{html.escape(src.title)}</title>",
+        "<style>p.MsoNormal {font-family:仿宋_GB2312; font-size:16.0pt}</style></head>",
+        "<body lang=ZH-CN style='text-justify-trim:punctuation'><div class=WordSection1>",
+        f"<p class=MsoNormal>{html.escape(lead)}<o:p></o:p></p>",
+    ]
+    parts += [f"<p class=MsoNormal>{wrap(p)}<o:p></o:p></p>" for p in paras]
+    parts.append("</div></body></html>")
+    return "\r\n".join(parts).encode("gb18030")
+
+
+def web_text(src: Source) -> str:
+    """A copy pasted from a 范文 site: lead-in, furniture, an outline, the title twice, hidden-text
+    markers, Kangxi radicals and Word's manual line breaks."""
+    year = src.year or 2020
+    body = src.lines[1:]
+    outline = [line for line in body if H1_RE.match(line)]
+    out = [f"下面是小编为大家收集的{year}年党建工作总结范文，希望对大家有所帮助！", "公文素材库 首页",
+           f"时间：{year + 1}-01-08 09:30:00", "目录", *outline, src.title, src.title.replace("年", "年 ", 1)]
+    marked = 0
+    for line in body:
+        if marked < 2 and _paragraph_style(line) == "Normal" and len(line) > 120 and line.count("。") >= 3:
+            cut = line.index("。") + 1
+            line = line[:cut] + f"……此处隐藏{311 + 500 * marked}个字……" + line[cut:]
+            marked += 1
+        out.append(line)
+    text = "\n".join(out)
+    radicals = str.maketrans(KANGXI)
+    text = "\n".join(line.translate(radicals) if H1_RE.match(line) or i % 5 == 0 else line
+                     for i, line in enumerate(text.split("\n")))
+    # Word's manual line break (U+000B) between some paragraphs, as copied from a .doc
+    lines = text.split("\n")
+    return "".join(line + ("\v" if i % 4 == 3 else "\n") for i, line in enumerate(lines))
+
+
+def web_pdf_docx(src: Source) -> bytes:
+    """A PDF converted to Word: every printed line its own paragraph; the signature in a text box."""
+    from docx.oxml import parse_xml
+
+    doc = Document()
+    _style(doc, "Normal", FONT_BODY, 16)
+    has_closing = len(src.lines) >= 3 and DATE_RE.match(src.lines[-1]) is not None
+    body_end = len(src.lines) - 2 if has_closing else len(src.lines)
+    doc.add_paragraph(src.title)
+    for line in src.lines[1:body_end]:
+        if _paragraph_style(line) != "Normal" or len(line) <= PRINTED_LINE_CHARS:
+            doc.add_paragraph(line)
+            continue
+        # the first printed line is indented by two characters, as the PDF showed it
+        first = PRINTED_LINE_CHARS - 2
+        doc.add_paragraph(line[:first])
+        for k in range(first, len(line), PRINTED_LINE_CHARS):
+            doc.add_paragraph(line[k:k + PRINTED_LINE_CHARS])
+    if has_closing:
+        anchor = doc.add_paragraph()
+        ns = ('xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main" '
+              'xmlns:mc="http://schemas.openxmlformats.org/markup-compatibility/2006" '
+              'xmlns:wps="http://schemas.microsoft.com/office/word/2010/wordprocessingShape" '
+              'xmlns:wp="http://schemas.openxmlformats.org/drawingml/2006/wordprocessingDrawing" '
+              'xmlns:a="http://schemas.openxmlformats.org/drawingml/2006/main" '
+              'xmlns:v="urn:schemas-microsoft-com:vml"')
+        box = "".join(f"<w:p><w:r><w:t>{t}</w:t></w:r></w:p>" for t in src.lines[-2:])
+        anchor._p.append(parse_xml(
+            f"<w:r {ns}><mc:AlternateContent><mc:Choice Requires=\"wps\"><w:drawing><wp:anchor><a:graphic>"
+            f"<a:graphicData><wps:wsp><wps:txbx><w:txbxContent>{box}</w:txbxContent></wps:txbx></wps:wsp>"
+            f"</a:graphicData></a:graphic></wp:anchor></w:drawing></mc:Choice><mc:Fallback><w:pict><v:shape>"
+            f"<v:textbox><w:txbxContent>{box}</w:txbxContent></v:textbox></v:shape></w:pict></mc:Fallback>"
+            "</mc:AlternateContent></w:r>"))
+    stamp = dt.datetime(src.year or 2000, 12, 31, 9, 0, 0)
+    props = doc.core_properties
+    props.author = props.last_modified_by = "draftkit samples"
+    props.created = props.modified = stamp
+    props.revision = 1
+    buf = io.BytesIO()
+    doc.save(buf)
+    return _normalise_zip(buf.getvalue())
+
+
+def _web_outputs(sources: list[Source], out_dir: Path) -> dict[Path, bytes]:
+    outputs: dict[Path, bytes] = {}
+    for src in sources:
+        kind = WEB_COPIES.get(src.report_id)
+        if kind == "doc":
+            outputs[out_dir / f"web_{src.stem}.doc"] = web_html_doc(src)
+        elif kind == "txt":
+            outputs[out_dir / f"web_{src.stem}.txt"] = web_text(src).encode("utf-8")
+        elif kind == "docx":
+            outputs[out_dir / f"web_{src.stem}.docx"] = web_pdf_docx(src)
+    return outputs
+
+
 # --------------------------------------------------------------------------- build
 
 
@@ -366,11 +505,15 @@ def build_corpus(src_dir: Path = SRC_DIR, out_dir: Path = OUT_DIR, *, log=print)
             errors.append(f"{src.path.name}: could not convert ({type(exc).__name__}: {exc})")
     for src in _pick_messy(sources):
         outputs[out_dir / f"messy_{src.stem}.txt"] = messy_text(src).encode("utf-8")
+    try:
+        outputs.update(_web_outputs(sources, out_dir))
+    except Exception as exc:  # noqa: BLE001 - report and carry on with the others
+        errors.append(f"web copies: could not build ({type(exc).__name__}: {exc})")
 
     for path, data in sorted(outputs.items()):
         changed = _write_if_changed(path, data)
         log(f"{'wrote' if changed else 'same '}  {path.relative_to(out_dir.parent)}  ({len(data):,} bytes)")
-    for stale in sorted(p for p in out_dir.iterdir() if p.suffix in {".txt", ".docx"} and p not in outputs):
+    for stale in sorted(p for p in out_dir.iterdir() if p.suffix in {".txt", ".docx", ".doc"} and p not in outputs):
         stale.unlink()
         log(f"removed {stale.relative_to(out_dir.parent)} (no source produces it)")
     for err in errors:

@@ -182,6 +182,17 @@ def find_headings(text: str) -> list[Heading]:
                     covered_until = end
                 continue
         end_m = _HEADING_END_RE.search(text, body_start, min(len(text), body_start + _MAX_HEADING_CHARS + 1))
+        if end_m is None and level <= 2:
+            # no terminator close by: a heading glued to a long first sentence ("（一）把……引向深入学校教师
+            # 大多住校，……") is cut before the sentence's first words
+            nl = text.find("\n", body_start)
+            segment = text[body_start:min(len(text) if nl < 0 else nl, body_start + _MAX_HEADING_CHARS)]
+            glued = _glued_heading(level, segment)
+            if glued is not None:
+                end = body_start + len(glued)
+                _accept(headings, heading_ends, last, level, n, text[start:body_start].strip(), glued, start, end)
+                covered_until = end
+                continue
         if end_m is None:
             # no terminator close by: a heading only when it is a whole short line
             nl = text.find("\n", body_start)

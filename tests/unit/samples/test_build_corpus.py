@@ -85,10 +85,11 @@ def test_every_source_becomes_one_corpus_file(bc, src_dir: Path, built: Path):
         expected = built / f"{path.stem}.{'docx' if rid in bc.DOCX_IDS else 'txt'}"
         assert expected.is_file(), expected.name
     assert len(list(built.glob("messy_*.txt"))) == 2
+    assert sorted(p.name.split("_")[1] for p in built.glob("web_*")) == ["A4", "A6", "B3"]
 
 
 def test_docx_uses_heading_styles_and_east_asian_fonts(bc, src_dir: Path, built: Path):
-    docx_files = sorted(built.glob("*.docx"))
+    docx_files = sorted(p for p in built.glob("*.docx") if not p.name.startswith("web_"))
     assert docx_files
     for path in docx_files:
         source = (src_dir / f"{path.stem}.txt").read_text(encoding="utf-8")
@@ -149,7 +150,7 @@ def test_build_is_deterministic_and_idempotent(bc, src_dir: Path, built: Path, t
 def test_shipped_corpus_is_current(samples_dir: Path, built: Path):
     shipped = samples_dir / "corpus"
     names = sorted(p.name for p in built.iterdir())
-    assert sorted(p.name for p in shipped.iterdir() if p.suffix in {".txt", ".docx"}) == names, \
+    assert sorted(p.name for p in shipped.iterdir() if p.suffix in {".txt", ".docx", ".doc"}) == names, \
         "samples/corpus is out of date: run python samples/build_corpus.py"
     for name in names:
         assert (shipped / name).read_bytes() == (built / name).read_bytes(), \
@@ -170,3 +171,38 @@ def test_partial_and_bad_sources(bc, src_dir: Path, tmp_path: Path):
     names = {p.name for p in produced}
     assert any(n.startswith("messy_A2_") for n in names)
     assert any(n.startswith("messy_B1_") for n in names)  # B5 absent: falls back to the first B
+
+
+def test_web_copies_carry_the_kinds_and_ingest_as_their_originals(built: Path):
+    """Issue 13: the web copies (HTML saved as .doc, a pasted 范文 page, a PDF converted to Word) clean
+    to the original's words, title, unit, year, heading tree and chunk kinds."""
+    from draftkit.ingest import ingest_file
+    from draftkit.ingest.load import sniff_office
+
+    def squash(s: str) -> str:
+        return re.sub(r"\s+", "", s)
+
+    copies = sorted(built.glob("web_*"))
+    assert len(copies) == 3
+    for web in copies:
+        original = built / (web.stem[len("web_"):] + ".txt")
+        if not original.exists():
+            original = original.with_suffix(".docx")
+        w, o = ingest_file(web), ingest_file(original)
+        assert (w.title, w.year, w.unit, w.org_type) == (o.title, o.year, o.unit, o.org_type), web.name
+        assert [(h.level, h.text) for h in w.headings] == [(h.level, h.text) for h in o.headings], web.name
+        assert squash(w.text) == squash(o.text), web.name
+        assert [c.kind for c in w.chunks] == [c.kind for c in o.chunks], web.name
+        rules = {r.rule for r in w.removals}
+        raw = web.read_bytes()
+        if web.suffix == ".doc":
+            assert sniff_office(raw) == "html" and w.format == "html" and "furniture" in rules
+        elif web.suffix == ".txt":
+            assert {"furniture", "outline", "duplicate_title", "hidden_text"} <= rules
+            assert "\u2f00".encode() in raw and b"\x0b" in raw  # Kangxi radicals, Word's line breaks
+        else:
+            import zipfile
+
+            with zipfile.ZipFile(web) as z:
+                assert b"txbxContent" in z.read("word/document.xml")
+            assert w.text.count(o.text.strip().split("\n")[-1]) == 1  # the boxed date, once
