@@ -42,6 +42,7 @@ from draftkit.config import prompts_path
 from draftkit.errors import DraftkitError
 from draftkit.practices import load_catalogue
 from draftkit.section_kinds import SECTION_KINDS
+from draftkit.textsafe import clean_control_chars
 
 FACTS_VERSION = 2
 OrgType = Literal["党委", "党总支", "党支部", "联合党支部"]
@@ -111,6 +112,16 @@ def _kinds_expected() -> str:
 
 class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _no_control_chars(cls, value: Any) -> Any:
+        """Control characters out of every text (a U+000B in a pasted problem broke the .docx export)."""
+        if isinstance(value, str):
+            return clean_control_chars(value)
+        if isinstance(value, list):
+            return [clean_control_chars(v) if isinstance(v, str) else v for v in value]
+        return value
 
 
 class Members(_Model):

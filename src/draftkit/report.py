@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import datetime as dt
 
-from pydantic import BaseModel, Field, computed_field
+from pydantic import BaseModel, Field, computed_field, field_validator
+
+from draftkit.textsafe import clean_control_chars
 
 from draftkit.zh import official_date
 
@@ -53,6 +55,12 @@ class SectionDraft(BaseModel):
     seconds: float | None = None
     borrowed: list[Borrowed] = Field(default_factory=list)  # exemplar sentences inserted and not yet edited
 
+    @field_validator("heading", "text", "skeleton", mode="before")
+    @classmethod
+    def _no_control_chars(cls, value: object) -> object:
+        """Model answers and edits carry stray control characters; a .docx cannot hold them."""
+        return clean_control_chars(value) if isinstance(value, str) else value
+
 
 class Signature(BaseModel):
     unit: str | None = None
@@ -78,6 +86,11 @@ class Report(BaseModel):
     signature: Signature = Field(default_factory=Signature)
     warnings: list[str] = Field(default_factory=list)
     timings: dict[str, float] = Field(default_factory=dict)
+
+    @field_validator("title", "unit", "opening", "closing", mode="before")
+    @classmethod
+    def _no_control_chars(cls, value: object) -> object:
+        return clean_control_chars(value) if isinstance(value, str) else value
 
     def section(self, section_id: str) -> SectionDraft:
         for s in self.sections:

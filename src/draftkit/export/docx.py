@@ -33,6 +33,7 @@ from draftkit.export.layout import (
     text_width_chars,
 )
 from draftkit.report import Report
+from draftkit.textsafe import clean_control_chars
 
 #: Characters Word treats as "ambiguous" (Latin or East Asian): quotes, dashes, ellipsis, middle dot.
 #: Runs carry ``w:hint="eastAsia"`` so these render in the Chinese font.
@@ -382,8 +383,9 @@ def _lines(text: str | None) -> Iterable[str]:
 def _add_runs(
     p: Paragraph, text: str, font: FontSpec, lay: Layout, placeholder: re.Pattern[str], condense: int = 0
 ) -> None:
-    """Append ``text`` as runs: 【待…】 markers in their own highlighted bold runs, "\n" as a line break."""
-    for piece_no, piece in enumerate(text.split("\n")):
+    """Append ``text`` as runs: 【待…】 markers in their own highlighted bold runs, "\n" as a line break
+    (control characters an edit left, such as Word's U+000B, become line breaks or go: XML refuses them)."""
+    for piece_no, piece in enumerate(clean_control_chars(text).split("\n")):
         if piece_no:
             br = OxmlElement("w:r")
             br.append(_rpr(font, hint=True, char_spacing=condense))

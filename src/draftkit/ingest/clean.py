@@ -16,6 +16,7 @@ from functools import lru_cache
 
 from draftkit.ingest.models import Placeholder, Removal
 from draftkit.ingest.textutil import compile_any, data_key, ends_sentence, load_data
+from draftkit.textsafe import LINE_BREAK_CHARS
 from draftkit.zh import CJK_PUNCT, HAN, HEADING_START_RE, cn_to_int
 
 
@@ -149,8 +150,8 @@ _FULLWIDTH_ALNUM = str.maketrans(
 )
 _FULLWIDTH_ANY_RE = re.compile("[\uff10-\uff19\uff21-\uff3a\uff41-\uff5a\u00a0\u2002\u2003\u2009\u202f]")
 _INVISIBLE_RE = re.compile(r"[\u200b-\u200f\u2060-\u2064\ufeff\u00ad\x00-\x08\x0e-\x1f\x7f]")
-#: Word's manual line break (U+000B), a page break (U+000C) and the Unicode line/paragraph separators.
-_LINE_BREAK_CHARS_RE = re.compile("[\x0b\x0c\x85\u2028\u2029]")
+#: Word's manual line break (U+000B), a page break (U+000C), the Unicode line/paragraph separators …
+_LINE_BREAK_CHARS_RE = re.compile(f"[{LINE_BREAK_CHARS}]")
 #: Look-alike code points that PDF text layers emit for ordinary Han characters: Kangxi radicals
 #: (⼀ U+2F00 for 一), CJK radicals supplement, compatibility ideographs (U+F900–U+FAFF, U+2F800–U+2FA1F).
 _LOOKALIKE_RE = re.compile("[\u2e80-\u2eff\u2f00-\u2fdf\uf900-\ufaff\U0002f800-\U0002fa1f]")
