@@ -73,6 +73,7 @@ class _Rules:
         )
         self.file_name_re = re.compile(data.get("file_name_line", r"^(?P<name>\S.{3,100}?)\.(?:docx?|pdf|wps|txt)$"))
         self.hidden = compile_any(data.get("hidden_text", []))
+        self.hidden_words: tuple[str, ...] = tuple(data.get("hidden_text_words", ["隐藏", "省略"]))
         self.radicals = str.maketrans({str(k): str(v) for k, v in (data.get("lookalike_radicals") or {}).items()})
         ol = data.get("outline", {}) or {}
         self.outline_label = re.compile(ol.get("label", r"^(?:目\s*录|提\s*纲)\s*[:：]?$"))
@@ -329,7 +330,7 @@ def split_hidden_text(text: str) -> tuple[str, list[Removal]]:
     later rule (page markers, broken lines) and no chunk joins them into one sentence.
     """
     r = _rules()
-    if r.hidden is None:
+    if r.hidden is None or not any(w in text for w in r.hidden_words):
         return text, []
     parts: list[str] = []
     removals: list[Removal] = []

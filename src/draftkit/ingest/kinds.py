@@ -147,6 +147,8 @@ def _weigh_body(heading_kinds_: list[str], text: str, t: KindTable, *, own: bool
     in ``prompts/section_kinds.yaml``): the heading names that kind too, or the kind came from a heading
     two or more levels above the passage's own (``own`` is False)."""
     chosen = heading_kinds_[0]
+    if own and len(heading_kinds_) == 1:
+        return chosen  # nothing the text could be weighed against
     scores = body_scores(text, t, [k for k in t.order if k not in t.terminal])
     if not scores:
         return chosen
