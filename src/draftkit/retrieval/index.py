@@ -32,6 +32,7 @@ from pydantic import BaseModel, Field
 from draftkit import __version__
 from draftkit.config import Settings, get_settings
 from draftkit.ingest.chunk import CHUNKER_VERSION
+from draftkit.ingest.load import display_path
 from draftkit.ingest.models import Chunk, Document, FileResult
 from draftkit.ingest.pipeline import ingest_paths
 from draftkit.retrieval import atomic
@@ -355,7 +356,7 @@ def _ingest(paths: Sequence[str | os.PathLike[str]], report: BuildProgress) -> l
 def _merge_sources(old: list[str], new: Iterable[str | os.PathLike[str]]) -> list[str]:
     out = list(old)
     for p in new:
-        s = str(p)
+        s = display_path(p)  # an undecodable file name, escaped: the manifest is JSON
         if s not in out:
             out.append(s)
     return out
@@ -418,7 +419,7 @@ def build_index(paths: Iterable[str | os.PathLike[str]], index_dir: str | os.Pat
     if confirm is not None and not confirm(plan_build(results, docs, s)):
         return BuildResult(index_dir=str(target), files=results, written=False, cancelled=True,
                            seconds=time.perf_counter() - t0)
-    manifest = build_documents(docs, target, s, sources=[str(p) for p in paths], progress=progress)
+    manifest = build_documents(docs, target, s, sources=[display_path(p) for p in paths], progress=progress)
     return BuildResult(index_dir=str(target), files=results, added=[d.doc_id for d in docs],
                        documents=manifest.counts.documents, chunks=manifest.counts.chunks,
                        embedded=sum(len(d.chunks) for d in docs), written=True, seconds=time.perf_counter() - t0)
