@@ -8,7 +8,6 @@ import datetime as dt
 from pydantic import BaseModel, Field, computed_field, field_validator
 
 from draftkit.textsafe import clean_control_chars
-
 from draftkit.zh import official_date
 
 #: What stands in the signature block when the facts give no date (a visible gap, never a made-up date).
