@@ -16,7 +16,8 @@ Families (``Finding.rule``), each with its lexicon or rules in ``prompts/proofre
 
 The rule is 宁可漏报，不可误报: a finding that may be right in some use is a P2 (疑似 / 提示); P1
 is kept for forms that are wrong in any 公文; nothing here is P0. A finding whose fix is certain
-carries it in ``Finding.replacement`` (offered as a tracked change by :mod:`draftkit.checks.annotate`).
+carries it in ``Finding.replacement`` (offered as a tracked change by :mod:`draftkit.checks.annotate`):
+P1 typos and rules, half-width marks between Chinese characters, dates; a P2 rule's fix stays a suggestion.
 
 The user overlay ``proofread.yaml`` in the data directory (``DRAFTKIT_DATA_DIR``) adds typo pairs
 and term rules, switches families or entries off and lists texts that are never reported
@@ -449,6 +450,11 @@ def _rules(p: Paragraph, lex: _Lexicon) -> list[Finding]:
                 message = _msg("proofread.rule_fix", text=text, fix=fix, why=r.why)
             else:
                 message = _msg("proofread.rule", text=text, why=r.why)
+            if fix is not None and r.severity == "P2":
+                # a P2 rule depends on use (a range, 省委省政府 in a title): its fix is a suggestion, never a tracked change
+                out.append(_finding(p, r.family, r.severity, m.start(), m.end(), message,
+                                    suggestion=_msg("proofread.suggest_suspect", fix=fix), entry=f"{r.family}:{r.id}"))
+                continue
             out.append(_finding(p, r.family, r.severity, m.start(), m.end(), message, fix=fix,
                                 entry=f"{r.family}:{r.id}"))
     return out
