@@ -261,3 +261,22 @@ def test_empty_and_headingless_files(tmp_path: Path):
     done = annotate_docx(plain, tmp_path / "plain-out.docx", fix="tracked", year=2024, overlay=Overlay())
     assert done.tracked == 50 and done.exact >= 50
     assert paragraph_texts(tmp_path / "plain-out.docx", accept=True) == ["一段没有标题的文字，认真部署工作。" * 50]
+
+
+def test_copy_keeps_paragraph_run_table_and_section_properties(our_export: Path, plain_docx: Path, tmp_path: Path):
+    def props(path: Path) -> tuple:
+        body = Document(str(path)).element.body
+        out = []
+        for p in body.iter(W + "p"):
+            ppr = p.find(W + "pPr")
+            runs = {etree.tostring(r.find(W + "rPr")) for r in p.iter(W + "r") if r.find(W + "rPr") is not None
+                    and r.find(f"{W}rPr/{W}rStyle[@{W}val='CommentReference']") is None}
+            out.append((etree.tostring(ppr) if ppr is not None else b"", frozenset(runs)))
+        tables = [etree.tostring(t.find(W + "tblPr")) for t in body.iter(W + "tbl")]
+        sections = [etree.tostring(s) for s in body.iter(W + "sectPr")]
+        return out, tables, sections
+
+    for src in (our_export, plain_docx):
+        out = tmp_path / f"props-{src.stem}.docx"
+        annotate_docx(src, out, fix="tracked", year=2024, overlay=Overlay())
+        assert props(out) == props(src)
