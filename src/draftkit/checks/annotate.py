@@ -138,18 +138,28 @@ def _body_paragraphs(doc: Any) -> list[etree._Element]:
 
 
 # --------------------------------------------------------------------------- finding a span again
+#: One character for one, so offsets carry over: the cleaning writes half-width marks full-width and
+#: full-width letters and digits half-width, and the findings on the cleaned text are looked for in the file.
+_FOLD = str.maketrans({**{a: b for a, b in zip(",;:?!()", "，；：？！（）", strict=True)},
+                       **{chr(c): chr(c - 0xFEE0) for c in range(0xFF10, 0xFF5B)}, "\u3000": " "})
+
+
+def _fold(text: str) -> str:
+    return text.translate(_FOLD)
+
+
 class _Locator:
-    """Maps the checked text's paragraphs to the file's, and spans inside them."""
+    """Maps the checked text's paragraphs to the file's, and spans inside them (compared folded, see _FOLD)."""
 
     def __init__(self, texts: list[str]):
-        self.texts = texts
+        self.texts = [_fold(t) for t in texts]
 
     def map_paragraphs(self, paragraphs: list[str]) -> dict[int, int]:
         """Checked paragraph index → file paragraph index, in order (a repeated paragraph maps to its own copy)."""
         out: dict[int, int] = {}
         cursor = 0
         for i, t in enumerate(paragraphs):
-            key = t.strip()
+            key = _fold(t).strip()
             if not key:
                 continue
             for j in range(cursor, len(self.texts)):
@@ -162,6 +172,7 @@ class _Locator:
 
     def span(self, ptext: str, s: int, e: int, hint: int | None) -> tuple[int, int, int] | None:
         """(file paragraph, start, end) of ``ptext[s:e]``, by its words and their context; None when not found."""
+        ptext = _fold(ptext)
         target = ptext[s:e]
         if not target:
             return None

@@ -280,3 +280,15 @@ def test_copy_keeps_paragraph_run_table_and_section_properties(our_export: Path,
         out = tmp_path / f"props-{src.stem}.docx"
         annotate_docx(src, out, fix="tracked", year=2024, overlay=Overlay())
         assert props(out) == props(src)
+
+
+def test_finding_on_the_cleaned_text_is_found_in_the_file_as_written(tmp_path: Path):
+    # paired marks are read in the cleaned text (its commas full-width); the file has half-width ones
+    doc = Document()
+    doc.add_paragraph("青禾县实验小学党支部2024年党建工作总结")
+    doc.add_paragraph("支部坚持开好“三会一课,抓好“主题党日”活动,落实到位。")
+    src = tmp_path / "quotes.docx"
+    doc.save(str(src))
+    annotate_docx(src, tmp_path / "quotes-out.docx", year=2024, overlay=Overlay())
+    quote = [c for c in comments_of(tmp_path / "quotes-out.docx") if "双引号不成对" in c["text"]]
+    assert len(quote) == 1 and quote[0]["anchor"] == "“" and "批注标在本段" not in quote[0]["text"]
