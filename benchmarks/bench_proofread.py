@@ -3,6 +3,7 @@
     python benchmarks/bench_proofread.py                 # the planted set: recall/precision per family
     python benchmarks/bench_proofread.py --corpus        # also count findings on the seeds and samples
     python benchmarks/bench_proofread.py --show-misses   # list the planted errors that were missed
+    python benchmarks/bench_proofread.py --annotate      # each seed as a plain .docx, annotated with --fix tracked
 
 The set (``benchmarks/data/proofread_set.txt``) has one planted error per sentence, written
 ``{wrong|right}``; each error sentence has its corrected twin. A planted error counts as found when a
@@ -120,10 +121,38 @@ def corpus_counts() -> list[tuple[str, Counter]]:
     return out
 
 
+def annotate_seeds() -> list[tuple[str, object, float, bool]]:
+    """Each seed written line by line into a python-docx default .docx (in a temp dir, not kept) and
+    annotated with tracked fixes: (name, AnnotateResult, seconds, docx-check issue kinds unchanged or fewer)."""
+    import tempfile
+
+    from docx import Document
+
+    from draftkit.checks.annotate import annotate_docx
+    from draftkit.checks.proofread import Overlay
+    from draftkit.export import check_docx
+
+    out = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for p in sorted(SEEDS.glob("*.txt")):
+            doc = Document()
+            for line in p.read_text(encoding="utf-8").splitlines():
+                doc.add_paragraph(line)
+            src = Path(tmp) / f"{p.stem}.docx"
+            doc.save(str(src))
+            t0 = time.perf_counter()
+            res = annotate_docx(src, Path(tmp) / f"{p.stem}-annotated.docx", fix="tracked", overlay=Overlay())
+            dt = time.perf_counter() - t0
+            same = {i.code for i in check_docx(Path(res.path))} <= {i.code for i in check_docx(src)}
+            out.append((p.name, res, dt, same))
+    return out
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--corpus", action="store_true", help="also count findings on the seeds and samples")
     ap.add_argument("--show-misses", action="store_true", help="list missed planted errors and false findings")
+    ap.add_argument("--annotate", action="store_true", help="annotate each seed as a .docx (tracked fixes)")
     args = ap.parse_args(argv)
     items = load_set()
     t0 = time.perf_counter()
@@ -157,6 +186,11 @@ def main(argv: list[str] | None = None) -> int:
         for name, c in corpus_counts():
             shown = ", ".join(f"{fam} {sev}: {n}" for (fam, sev), n in sorted(c.items())) or "none"
             print(f"| {name} | {shown} |")
+    if args.annotate:
+        print("\n| seed as .docx | findings | comments at the words | at a paragraph | tracked changes | seconds | docx-check kinds not more |")
+        print("|---|---|---|---|---|---|---|")
+        for name, res, dt, same in annotate_seeds():
+            print(f"| {name} | {res.findings} | {res.exact} | {res.paragraph_level} | {res.tracked} | {dt:.1f} | {same} |")
     return 0
 
 
