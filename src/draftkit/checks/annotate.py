@@ -32,10 +32,9 @@ from lxml import etree
 from pydantic import BaseModel
 
 from draftkit.checks.data import checks_data
-from draftkit.checks.document import ReportText
+from draftkit.checks.document import CheckInputError, ReportText
 from draftkit.checks.models import CheckResult, Finding
 from draftkit.checks.runner import run_checks
-from draftkit.errors import DraftkitError
 
 AUTHOR = "draftkit"
 INITIALS = "dk"
@@ -44,13 +43,8 @@ _CONTEXTS = (12, 6, 3, 0)  # characters of context tried, each side, when findin
 _XML_SPACE = "{http://www.w3.org/XML/1998/namespace}space"
 
 
-class AnnotateError(DraftkitError, ValueError):
-    """The copy cannot be written (same path as the original, not a .docx …): names the file."""
-
-    def __init__(self, path: str | Path, message: str):
-        self.path = str(path)
-        self.message = message
-        super().__init__(f"{path}: {message}")
+class AnnotateError(CheckInputError):
+    """The copy cannot be written (same path as the original, not a .docx …): names the file and the problem."""
 
 
 class AnnotateResult(BaseModel):

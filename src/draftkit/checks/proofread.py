@@ -44,10 +44,9 @@ import yaml
 from pydantic import BaseModel, Field, ValidationError
 
 from draftkit.checks.data import checks_data, load_yaml
-from draftkit.checks.document import Paragraph, ReportText
+from draftkit.checks.document import CheckInputError, Paragraph, ReportText
 from draftkit.checks.models import SEVERITIES, Finding
 from draftkit.config import Settings, get_settings
-from draftkit.errors import DraftkitError
 from draftkit.retrieval.lexical import base_userdict
 from draftkit.zh import HAN, find_dates, parse_date
 
@@ -74,13 +73,8 @@ _GUARDED_LENGTH = 3
 log = logging.getLogger(__name__)
 
 
-class ProofreadConfigError(DraftkitError, ValueError):
+class ProofreadConfigError(CheckInputError):
     """The overlay file cannot be read: names the file and the problem."""
-
-    def __init__(self, path: str | Path, message: str):
-        self.path = str(path)
-        self.message = message
-        super().__init__(f"{path}: {message}")
 
 
 class TermRule(BaseModel):

@@ -12,7 +12,6 @@ import typer
 from draftkit.checks import CheckInputError, CheckResult, ReportText, check_file, run_checks
 from draftkit.checks.annotate import AnnotateError, annotate_docx
 from draftkit.checks.document import SUPPORTED_SUFFIXES
-from draftkit.checks.proofread import ProofreadConfigError
 from draftkit.checks.runner import open_index
 from draftkit.facts import load_facts
 
@@ -95,7 +94,7 @@ def register(app: typer.Typer) -> None:
             try:
                 rt = ReportText.from_file(path)
                 result = run_checks(rt, facts=facts_obj, year=year, index=idx, reuse_threshold=threshold)
-            except (CheckInputError, ProofreadConfigError) as exc:
+            except CheckInputError as exc:  # ProofreadConfigError (a broken proofread.yaml) is one too
                 _fail(str(exc))
             if annotate is not None:
                 try:
