@@ -9,10 +9,27 @@ from __future__ import annotations
 import importlib
 
 import typer
+from typer.core import TyperGroup
 
 from draftkit import __version__
 
+
+class _Root(TyperGroup):
+    """The root command group: an index fault raised by any command becomes one line on stderr,
+    ``error: index <dir>: <problem>. Rebuild it with: <command>``, and exit status 1 (no traceback)."""
+
+    def invoke(self, ctx):  # noqa: ANN001, ANN201 - click's signature
+        from draftkit.retrieval.manifest import IndexUnavailable
+
+        try:
+            return super().invoke(ctx)
+        except IndexUnavailable as exc:
+            typer.echo(f"error: {exc}", err=True)
+            raise typer.Exit(1) from None
+
+
 app = typer.Typer(
+    cls=_Root,
     name="draftkit",
     help="draftkit: 党建工作总结 drafting, search and review (offline).",
     no_args_is_help=True,

@@ -14,6 +14,7 @@ from draftkit.checks.annotate import AnnotateError, annotate_docx
 from draftkit.checks.document import SUPPORTED_SUFFIXES
 from draftkit.checks.runner import open_index
 from draftkit.facts import load_facts
+from draftkit.retrieval import IndexUnavailable
 
 _SEVERITY_LABEL = {"P0": "必须改", "P1": "应当改", "P2": "提示"}
 
@@ -81,7 +82,9 @@ def register(app: typer.Typer) -> None:
         if index is not None:
             try:
                 idx = open_index(index)
-            except Exception as exc:  # the retrieval error names the directory and the rebuild command
+            except IndexUnavailable:
+                raise  # the one-line index error with its rebuild command, as from every command
+            except Exception as exc:
                 _fail(f"{index}: {exc}")
         if not path.exists():
             _fail(f"{path}: 文件或文件夹不存在")

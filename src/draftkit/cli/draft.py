@@ -14,7 +14,7 @@ from draftkit.draft.writer import draft_report, report_to_json_dict
 from draftkit.export.docx import export_docx
 from draftkit.export.markdown import export_markdown, export_text
 from draftkit.facts import FactsError, load_facts
-from draftkit.retrieval import Index
+from draftkit.retrieval import Index, IndexUnavailable
 
 OUT_SUFFIXES = (".md", ".markdown", ".txt", ".docx")
 
@@ -24,6 +24,8 @@ def _open_index(index_dir: Path | None, settings: Any) -> Any:
     if index_dir is not None:
         try:
             return Index.open(index_dir, settings=settings)
+        except IndexUnavailable:
+            raise  # the one-line index error with its rebuild command, as from every command
         except Exception as exc:
             typer.echo(f"错误：无法打开范文库 {index_dir}：{exc}", err=True)
             raise typer.Exit(2) from None

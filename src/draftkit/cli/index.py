@@ -124,6 +124,8 @@ def register(app: typer.Typer) -> None:
         index: Annotated[Path | None, typer.Option("--index", help="Index directory (default: DRAFTKIT_INDEX_DIR or ./index).")] = None,
         quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bars.")] = False,
         yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask before a long build.")] = False,
+        force: Annotated[bool, typer.Option("--force", help="Replace a damaged index that has lost its manifest.json "
+                                                             "(a folder holding other files is never replaced).")] = False,
     ) -> None:
         """Ingest the files and write a new index, replacing the old one only when the build succeeds.
 
@@ -131,7 +133,8 @@ def register(app: typer.Typer) -> None:
         over DRAFTKIT_BUILD_CONFIRM_SECONDS (default 600) asks first, or needs --yes."""
         bars = _Bars(not quiet)
         try:
-            result = build_index(paths, _index_dir(index), progress=bars, confirm=_plan_confirm(yes, bars))
+            result = build_index(paths, _index_dir(index), progress=bars, confirm=_plan_confirm(yes, bars),
+                                 force=force)
         except (IndexUnavailable, EmbedderUnavailable, TimeoutError) as exc:
             raise _fail(str(exc)) from None
         finally:

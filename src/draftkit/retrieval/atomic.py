@@ -10,7 +10,10 @@ the new version → ``<name>``, then the old one is deleted. Killed at any point
   ``.<name>.old-*``; the next reader or writer renames it back.
 
 Writers serialise on ``<parent>/.<name>.lock`` (an OS file lock, released by the kernel
-when the process dies). Readers take no lock.
+when the process dies). The swap itself holds ``<parent>/.<name>.swap`` exclusively, and a reader
+opening the index holds it shared (``pinned``) while it reads the version's files, so a reader never
+mixes the manifest of one version with the files of the next; the swap waits for it (milliseconds,
+or the time to hash a changed file once), and readers never wait for a build.
 """
 
 from __future__ import annotations
@@ -54,10 +57,10 @@ def writer_lock(index_dir: Path, timeout: float = 600.0) -> Iterator[None]:
         os.close(fd)
 
 
-def _try_lock(fd: int) -> bool:
+def _try_lock(fd: int, shared: bool = False) -> bool:
     try:
         import fcntl
-    except ImportError:  # Windows
+    except ImportError:  # Windows: no shared locks, readers take it exclusively (they hold it briefly)
         import msvcrt
 
         try:
@@ -66,7 +69,7 @@ def _try_lock(fd: int) -> bool:
         except OSError:
             return False
     try:
-        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        fcntl.flock(fd, (fcntl.LOCK_SH if shared else fcntl.LOCK_EX) | fcntl.LOCK_NB)
         return True
     except OSError:
         return False
@@ -82,6 +85,55 @@ def _unlock(fd: int) -> None:
             msvcrt.locking(fd, msvcrt.LK_UNLCK, 1)
         return
     fcntl.flock(fd, fcntl.LOCK_UN)
+
+
+def _swap_lock_path(index_dir: Path) -> Path:
+    return index_dir.parent / f".{index_dir.name}.swap"
+
+
+@contextlib.contextmanager
+def _swap_lock(index_dir: Path, shared: bool, timeout: float) -> Iterator[bool]:
+    """Hold the swap lock (shared for readers, exclusive for the swap); yields False when the lock file
+    cannot be opened (a read-only folder: no writer can swap there either)."""
+    path = _swap_lock_path(index_dir)
+    try:
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    except OSError:
+        try:
+            fd = os.open(path, os.O_RDONLY)
+        except OSError:
+            yield False
+            return
+    try:
+        deadline = time.monotonic() + timeout
+        while not _try_lock(fd, shared):
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"the index {index_dir} stayed locked for {timeout:.0f} s")
+            time.sleep(0.005)
+        try:
+            yield True
+        finally:
+            _unlock(fd)
+    finally:
+        os.close(fd)
+
+
+@contextlib.contextmanager
+def pinned(index_dir: Path, timeout: float = 60.0) -> Iterator[bool]:
+    """For readers: no swap happens at ``index_dir`` while inside (yields whether the pin holds)."""
+    with _swap_lock(index_dir, shared=True, timeout=timeout) as held:
+        yield held
+
+
+def version_key(index_dir: Path) -> tuple[int, ...] | None:
+    """What identifies the published version (the directory's and the manifest's inode and times):
+    it changes with every swap. None when nothing is published."""
+    try:
+        d = index_dir.stat()
+        m = (index_dir / MANIFEST_FILE).stat()
+    except OSError:
+        return None
+    return (d.st_dev, d.st_ino, d.st_ctime_ns, m.st_ino, m.st_mtime_ns)
 
 
 def is_published(index_dir: Path) -> bool:
@@ -133,16 +185,17 @@ def publish(staging: Path, index_dir: Path) -> None:
         raise RuntimeError(f"{staging} has no {MANIFEST_FILE}; refusing to publish an incomplete index")
     _fsync_tree(staging)
     old: Path | None = None
-    if index_dir.exists():
-        old = Path(tempfile.mkdtemp(prefix=f".{index_dir.name}.old-", dir=index_dir.parent))
-        os.rmdir(old)
-        os.replace(index_dir, old)
-    try:
-        os.replace(staging, index_dir)
-    except BaseException:
-        if old is not None and not index_dir.exists():
-            os.replace(old, index_dir)
-        raise
+    with _swap_lock(index_dir, shared=False, timeout=600.0):  # readers opening the old version finish first
+        if index_dir.exists():
+            old = Path(tempfile.mkdtemp(prefix=f".{index_dir.name}.old-", dir=index_dir.parent))
+            os.rmdir(old)
+            os.replace(index_dir, old)
+        try:
+            os.replace(staging, index_dir)
+        except BaseException:
+            if old is not None and not index_dir.exists():
+                os.replace(old, index_dir)
+            raise
     if old is not None:
         shutil.rmtree(old, ignore_errors=True)
 

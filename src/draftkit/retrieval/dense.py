@@ -276,6 +276,10 @@ class DenseIndex:
             return np.zeros((0, self.dim), np.float32)
         return self._xb()[self._positions(ids)]
 
+    def finite(self) -> bool:
+        """True when every stored vector is made of finite numbers (no NaN, no infinity)."""
+        return bool(np.isfinite(self._xb()).all())
+
     def all_ids(self) -> np.ndarray:
         return self._id_order()[0].copy()
 

@@ -15,10 +15,14 @@ Every write builds a complete new version beside the index and swaps it in (``at
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import hashlib
+import json
 import logging
 import os
 import shutil
+import sqlite3
 import threading
 import time
 from collections import OrderedDict
@@ -46,6 +50,7 @@ from draftkit.retrieval.dense import (
     sentence_units,
 )
 from draftkit.retrieval.embed import Embedder, EmbedderUnavailable, embedder_name, get_embedder
+from draftkit.retrieval.integrity import describe_files, verify_checksums
 from draftkit.retrieval.lexical import (
     BM25_B,
     BM25_K1,
@@ -64,10 +69,11 @@ from draftkit.retrieval.manifest import (
     EmbedderInfo,
     IndexCorrupt,
     IndexMismatch,
-    IndexMissing,
     IndexUnavailable,
     LexicalInfo,
     Manifest,
+    foreign_names,
+    missing_manifest,
     read_manifest,
     rebuild_command,
 )
@@ -85,7 +91,7 @@ from draftkit.retrieval.ranking import (
     overlap,
     rrf,
 )
-from draftkit.retrieval.store import STORE_FILE, Store, StoreError, now_iso
+from draftkit.retrieval.store import SOURCES_META, STORE_FILE, Store, StoreError, now_iso
 from draftkit.section_kinds import SECTION_KINDS
 from draftkit.zh import ngrams, normalize
 
@@ -97,6 +103,7 @@ LEXICAL_IDS_FILE = "lexical_ids.npy"
 USERDICT_FILE = "userdict.txt"
 STOPWORDS_FILE = "stopwords.txt"
 QUERY_CACHE_SIZE = 512  # query embeddings kept per open index
+OPEN_ATTEMPTS = 5  # reads of a version that changed while being opened (only where it cannot be pinned)
 
 #: ``progress(stage, done, total)``; stages: "ingest", "embed", "index". A tqdm bar works too.
 BuildProgress = Callable[[str, int, int], None]
@@ -195,13 +202,24 @@ def _read_lines(path: Path) -> list[str]:
     return [ln for ln in path.read_text(encoding="utf-8").splitlines() if ln.strip()]
 
 
-def _check_target(index_dir: Path) -> None:
-    """Refuse to replace a directory that is not an index (the swap would delete its contents)."""
+def _check_target(index_dir: Path, force: bool = False) -> None:
+    """Refuse to replace a directory that is not an index (the swap would delete its contents).
+
+    With ``force``, a folder holding only index files without a manifest (a damaged index) is replaced;
+    a folder holding anything else never is.
+    """
     if index_dir.exists() and not index_dir.is_dir():
         raise IndexUnavailable(index_dir, "exists and is not a directory; choose another --index")
-    if index_dir.is_dir() and not atomic.is_published(index_dir) and any(index_dir.iterdir()):
-        raise IndexUnavailable(index_dir, "is a non-empty directory that is not a draftkit index; "
+    if not index_dir.is_dir() or atomic.is_published(index_dir) or not any(index_dir.iterdir()):
+        return
+    foreign = foreign_names(index_dir)
+    if foreign:
+        shown = ", ".join(foreign[:5]) + (" …" if len(foreign) > 5 else "")
+        raise IndexUnavailable(index_dir, f"is a non-empty directory that is not a draftkit index (it holds {shown}); "
                                           "choose another --index or empty it first")
+    if not force:
+        raise IndexUnavailable(index_dir, "holds index files but no manifest.json (a damaged index); "
+                                          "add --force to replace it")
 
 
 class _Version:
@@ -288,12 +306,9 @@ class _Version:
         (self.staging / STOPWORDS_FILE).write_text("\n".join(self.stop) + "\n", encoding="utf-8")
         n_docs, n_chunks = self.store.counts()
         shas = sorted(d["sha256"] for d in self.store.documents())
+        self.store.set_meta(SOURCES_META, json.dumps(sources, ensure_ascii=False))
         self.store.close()
-        files = {}
-        for root, _dirs, names in os.walk(self.staging):
-            for name in names:
-                p = Path(root) / name
-                files[p.relative_to(self.staging).as_posix()] = p.stat().st_size
+        files, checksums = describe_files(self.staging)
         now = now_iso()
         manifest = Manifest(
             draftkit_version=__version__,
@@ -307,6 +322,7 @@ class _Version:
             corpus_sha256=hashlib.sha256("\n".join(shas).encode()).hexdigest(),
             sources=sources,
             files=files,
+            checksums=checksums,
             built_at=built_at or now,
             updated_at=now,
         )
@@ -364,15 +380,16 @@ def _merge_sources(old: list[str], new: Iterable[str | os.PathLike[str]]) -> lis
 
 def build_documents(docs: Sequence[Document], index_dir: str | os.PathLike[str], settings: Settings | None = None,
                     sources: Sequence[str] | None = None, progress: Any = None,
-                    vectors: Precomputed | None = None) -> Manifest:
+                    vectors: Precomputed | None = None, force: bool = False) -> Manifest:
     """Write a new index from already ingested documents (replacing any index at ``index_dir``).
 
     ``vectors`` skips embedding (benchmarks use it for synthetic corpora); they must come from the
-    configured embedder, whose name the manifest records.
+    configured embedder, whose name the manifest records. ``force``: replace a damaged index that has
+    lost its manifest (see ``_check_target``).
     """
     s = settings or get_settings()
     target = Path(index_dir)
-    _check_target(target)
+    _check_target(target, force)
     report = _progress_fn(progress)
     embedder = get_embedder(s)
     units = unit_words(d.unit for d in docs)
@@ -397,7 +414,7 @@ def build_documents(docs: Sequence[Document], index_dir: str | os.PathLike[str],
 
 def build_index(paths: Iterable[str | os.PathLike[str]], index_dir: str | os.PathLike[str] | None = None,
                 settings: Settings | None = None, progress: Any = None,
-                confirm: Callable[[BuildPlan], bool] | None = None) -> BuildResult:
+                confirm: Callable[[BuildPlan], bool] | None = None, force: bool = False) -> BuildResult:
     """Ingest ``paths`` (files and folders) and write a new index at ``index_dir``, replacing any old one.
 
     Files that fail to ingest are listed in ``BuildResult.files`` with the reason; they never stop the
@@ -405,11 +422,12 @@ def build_index(paths: Iterable[str | os.PathLike[str]], index_dir: str | os.Pat
     index stays as it was. ``progress``: a tqdm bar or ``progress(stage, done, total)``.
     ``confirm(plan)`` is called after ingestion, before any embedding (:class:`BuildPlan`: files, chunks,
     estimated seconds); when it returns False nothing is written and ``BuildResult.cancelled`` is True.
+    ``force``: replace a damaged index that has lost its manifest (a folder holding anything else is refused).
     """
     t0 = time.perf_counter()
     s = settings or get_settings()
     target = Path(index_dir) if index_dir is not None else Path(s.index_dir)
-    _check_target(target)
+    _check_target(target, force)
     paths = list(paths)
     report = _progress_fn(progress)
     results = _ingest(paths, report)
@@ -419,7 +437,7 @@ def build_index(paths: Iterable[str | os.PathLike[str]], index_dir: str | os.Pat
     if confirm is not None and not confirm(plan_build(results, docs, s)):
         return BuildResult(index_dir=str(target), files=results, written=False, cancelled=True,
                            seconds=time.perf_counter() - t0)
-    manifest = build_documents(docs, target, s, sources=[display_path(p) for p in paths], progress=progress)
+    manifest = build_documents(docs, target, s, sources=[display_path(p) for p in paths], progress=progress, force=force)
     return BuildResult(index_dir=str(target), files=results, added=[d.doc_id for d in docs],
                        documents=manifest.counts.documents, chunks=manifest.counts.chunks,
                        embedded=sum(len(d.chunks) for d in docs), written=True, seconds=time.perf_counter() - t0)
@@ -436,13 +454,33 @@ def _check_writable(index_dir: Path, manifest: Manifest, s: Settings) -> None:
 
 
 def _open_for_update(index_dir: Path, manifest: Manifest, dim: int) -> tuple[Store, DenseIndex]:
-    """Read the published store and dense index (to be copied into a new version)."""
+    """Read the published store and dense index (to be copied into a new version).
+
+    Every file is hashed against the manifest first, whatever the stamps say, and the vectors must be
+    finite: a damaged version is never copied forward into a new one.
+    """
+    verify_checksums(index_dir, manifest, always=True)
     try:
         store = Store.open_readonly(index_dir / STORE_FILE)
+        if not manifest.checksums:  # written before checksums: read every page of the store instead
+            store.check_pages()
         dense = DenseIndex.load(index_dir / manifest.dense.file, manifest.dense.type, dim, manifest.dense.tombstones)
     except (StoreError, RuntimeError, ValueError, OSError) as exc:
         raise IndexCorrupt(index_dir, f"cannot be read for updating ({exc})", manifest.sources) from exc
+    if not dense.finite():
+        store.close()
+        raise IndexCorrupt(index_dir, f"{manifest.dense.file} holds vectors that are not numbers (NaN or infinite)",
+                           manifest.sources)
     return store, dense
+
+
+@contextlib.contextmanager
+def _store_faults(index_dir: Path, manifest: Manifest) -> Iterator[None]:
+    """A store that fails while a version is copied forward is a damaged index (named, with the rebuild command)."""
+    try:
+        yield
+    except (StoreError, sqlite3.DatabaseError) as exc:  # a row that breaks a constraint is damage too
+        raise IndexCorrupt(index_dir, f"{STORE_FILE}: {exc}", manifest.sources) from exc
 
 
 def _updated_version(index_dir: Path, staging: Path, embedder: Embedder, dense: DenseIndex,
@@ -488,7 +526,8 @@ def add_paths(index_dir: str | os.PathLike[str], paths: Iterable[str | os.PathLi
         _check_writable(target, manifest, s)
         old_store, dense = _open_for_update(target, manifest, manifest.embedder.dim)
         try:
-            indexed = {row["id"]: row for row in old_store.documents()}
+            with _store_faults(target, manifest):
+                indexed = {row["id"]: row for row in old_store.documents()}
             by_abs = {row["abs_path"]: row for row in indexed.values()}
         finally:
             old_store.close()
@@ -515,12 +554,13 @@ def add_paths(index_dir: str | os.PathLike[str], paths: Iterable[str | os.PathLi
         embedder = _embedder_for(target, manifest, s)
         staging = atomic.new_staging_dir(target)
         try:
-            version = _updated_version(target, staging, embedder, dense, unit_words(d.unit for d in to_add),
-                                       report)
-            for doc_id in replaced:
-                version.dense.remove(np.asarray(version.store.remove_document(doc_id), dtype=np.int64))
-            version.add_documents(to_add)
-            new_manifest = version.finish(_merge_sources(manifest.sources, paths), manifest.built_at)
+            with _store_faults(target, manifest):
+                version = _updated_version(target, staging, embedder, dense, unit_words(d.unit for d in to_add),
+                                           report)
+                for doc_id in replaced:
+                    version.dense.remove(np.asarray(version.store.remove_document(doc_id), dtype=np.int64))
+                version.add_documents(to_add)
+                new_manifest = version.finish(_merge_sources(manifest.sources, paths), manifest.built_at)
             atomic.publish(staging, target)
         except BaseException:
             shutil.rmtree(staging, ignore_errors=True)
@@ -540,13 +580,14 @@ def remove_document(index_dir: str | os.PathLike[str], doc_id_or_path: str, sett
     del settings
     target = Path(index_dir)
     if not atomic.wait_for_published(target):
-        raise IndexMissing(target, "no index here (manifest.json is missing)")
+        raise missing_manifest(target)
     with atomic.writer_lock(target):
         atomic.recover(target)
         manifest = read_manifest(target)
         old_store, dense = _open_for_update(target, manifest, manifest.embedder.dim)
         try:
-            row = old_store.find_document(str(doc_id_or_path), _abs(str(doc_id_or_path)))
+            with _store_faults(target, manifest):
+                row = old_store.find_document(str(doc_id_or_path), _abs(str(doc_id_or_path)))
         finally:
             old_store.close()
         if row is None:
@@ -556,9 +597,10 @@ def remove_document(index_dir: str | os.PathLike[str], doc_id_or_path: str, sett
         staging = atomic.new_staging_dir(target)
         try:
             embedder_info = _StoredEmbedder(manifest.embedder)
-            version = _updated_version(target, staging, embedder_info, dense, [], _progress_fn(None))
-            version.dense.remove(np.asarray(version.store.remove_document(info.doc_id), dtype=np.int64))
-            version.finish(manifest.sources, manifest.built_at)
+            with _store_faults(target, manifest):
+                version = _updated_version(target, staging, embedder_info, dense, [], _progress_fn(None))
+                version.dense.remove(np.asarray(version.store.remove_document(info.doc_id), dtype=np.int64))
+                version.finish(manifest.sources, manifest.built_at)
             atomic.publish(staging, target)
         except BaseException:
             shutil.rmtree(staging, ignore_errors=True)
@@ -603,12 +645,25 @@ def _as_list(value: Any) -> list[Any] | None:
     return list(value)
 
 
+def _reads_store(method: Callable[..., Any]) -> Callable[..., Any]:
+    """An ``Index`` method whose store fails raises ``IndexCorrupt`` (with the rebuild command), not ``StoreError``."""
+    @functools.wraps(method)
+    def wrapper(self: Index, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return method(self, *args, **kwargs)
+        except StoreError as exc:
+            raise IndexCorrupt(self.path, str(exc), self.manifest.sources) from exc
+    return wrapper
+
+
 class Index:
     """An open index (read-only). Open with ``Index.open(index_dir)``; search with ``search``."""
 
     def __init__(self, index_dir: Path, manifest: Manifest, store: Store, dense: DenseIndex, lexical: LexicalIndex,
-                 sentences: SentenceVectors, settings: Settings, warnings: list[str]) -> None:
+                 sentences: SentenceVectors, settings: Settings, warnings: list[str],
+                 words: tuple[list[str], list[str]] = ([], [])) -> None:
         self.path = index_dir
+        self._words = words  # (user dictionary, stop words) of this version, read with its other files
         self.manifest = manifest
         self.settings = settings
         self.warnings = warnings
@@ -638,15 +693,43 @@ class Index:
     @classmethod
     def open(cls, index_dir: str | os.PathLike[str] | None = None, settings: Settings | None = None) -> Index:
         """Open an index for searching. Raises ``IndexUnavailable`` (missing, mismatched or corrupt)
-        with the command that rebuilds it. The embedding model loads at the first dense search."""
+        with the command that rebuilds it. The embedding model loads at the first dense search.
+
+        Every file is checked against the manifest: size, and sha256 when the file changed since it was
+        last found good (``integrity``). The files read all belong to one version: a publish waits while
+        they are read (``atomic.pinned``), and where that lock cannot be taken (a read-only folder) a
+        version that changed meanwhile is read again.
+        """
         s = settings or get_settings()
         path = Path(index_dir) if index_dir is not None else Path(s.index_dir)
-        try:
-            published = atomic.wait_for_published(path)
-        except TimeoutError as exc:
-            raise IndexUnavailable(path, f"is being written by another process ({exc})") from exc
-        if not published:
-            raise IndexMissing(path, "no index here (manifest.json is missing)")
+        for attempt in range(OPEN_ATTEMPTS):
+            try:
+                published = atomic.wait_for_published(path)
+            except TimeoutError as exc:
+                raise IndexUnavailable(path, f"is being written by another process ({exc})") from exc
+            if not published:
+                raise missing_manifest(path)
+            try:
+                with atomic.pinned(path):
+                    before = atomic.version_key(path)
+                    if before is None:  # swapped away between the check and the pin
+                        continue
+                    try:
+                        index = cls._load(path, s)
+                    except IndexUnavailable:
+                        if atomic.version_key(path) != before and attempt + 1 < OPEN_ATTEMPTS:
+                            continue  # read across a publish: read the new version
+                        raise
+                    if atomic.version_key(path) == before:
+                        return index
+                    index.close()
+            except TimeoutError as exc:
+                raise IndexUnavailable(path, f"is being written by another process ({exc})") from exc
+        raise IndexUnavailable(path, f"changed {OPEN_ATTEMPTS} times while being opened; try again")
+
+    @classmethod
+    def _load(cls, path: Path, s: Settings) -> Index:
+        """Read one version's files and check them against its manifest (see ``open``)."""
         manifest = read_manifest(path)
         srcs = manifest.sources
         name = embedder_name(s)
@@ -660,6 +743,7 @@ class Index:
                 raise IndexCorrupt(path, f"{rel} is missing", srcs)
             if f.stat().st_size != size:
                 raise IndexCorrupt(path, f"{rel} has {f.stat().st_size} bytes, the manifest says {size} (truncated?)", srcs)
+        verify_checksums(path, manifest)
         try:
             store = Store.open_readonly(path / STORE_FILE)
         except StoreError as exc:
@@ -676,6 +760,9 @@ class Index:
                 raise IndexCorrupt(path, f"{manifest.dense.file} is unreadable ({str(exc).splitlines()[0]})", srcs) from exc
             if dense.live != n_chunks:
                 raise IndexCorrupt(path, f"{manifest.dense.file} holds {dense.live} vectors for {n_chunks} chunks", srcs)
+            if not dense.finite():
+                raise IndexCorrupt(path, f"{manifest.dense.file} holds vectors that are not numbers (NaN or infinite)",
+                                   srcs)
             try:
                 lexical = LexicalIndex.load(path / manifest.lexical.folder)
                 lex_ids = np.load(path / manifest.lexical.folder / LEXICAL_IDS_FILE)
@@ -688,7 +775,8 @@ class Index:
             if len(sentences) != manifest.counts.sentences:
                 raise IndexCorrupt(path, f"{len(sentences)} sentence vectors, the manifest says "
                                          f"{manifest.counts.sentences}", srcs)
-            index = cls(path, manifest, store, dense, lexical, sentences, s, [])
+            words = (_read_lines(path / USERDICT_FILE), _read_lines(path / STOPWORDS_FILE))
+            index = cls(path, manifest, store, dense, lexical, sentences, s, [], words)
             if not np.array_equal(lex_ids, index._cids) or lexical.n_docs != n_chunks:
                 raise IndexCorrupt(path, "the lexical index does not match the store", srcs)
         except StoreError as exc:
@@ -725,25 +813,29 @@ class Index:
     @property
     def tokenizer(self):  # noqa: ANN201 - LexicalTokenizer
         if self._tokenizer is None:
-            self._tokenizer = get_tokenizer(_read_lines(self.path / USERDICT_FILE), _read_lines(self.path / STOPWORDS_FILE))
+            self._tokenizer = get_tokenizer(*self._words)
         return self._tokenizer
 
     # ------------------------------------------------------------------ catalogue
+    @_reads_store
     def documents(self) -> list[DocumentInfo]:
         return [DocumentInfo.from_row(r) for r in self._store.documents()]
 
+    @_reads_store
     def document(self, doc_id_or_path: str) -> DocumentInfo:
         row = self._store.find_document(doc_id_or_path, _abs(doc_id_or_path))
         if row is None:
             raise DocumentNotFound(f"no document {doc_id_or_path!r} in the index {self.path}")
         return DocumentInfo.from_row(row)
 
+    @_reads_store
     def chunk(self, chunk_id: str) -> Chunk:
         found = self._store.chunk_by_id(chunk_id)
         if found is None:
             raise KeyError(f"no chunk {chunk_id!r} in the index {self.path}")
         return found
 
+    @_reads_store
     def chunks(self, doc_id: str) -> list[Chunk]:
         """The chunks of one document, in order."""
         return self._store.chunks_of(doc_id)
@@ -856,6 +948,7 @@ class Index:
     def _rows(self, cids: np.ndarray) -> np.ndarray:
         return np.searchsorted(self._cids, cids)
 
+    @_reads_store
     def search(self, query: str, k: int = 10, kinds: Collection[str] | str | None = None,
                years: Collection[int] | int | None = None, units: Collection[str] | str | None = None,
                exclude_docs: Collection[str] | str | None = None, mode: str = "hybrid", mmr: float = 0.0,

