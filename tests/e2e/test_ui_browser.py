@@ -274,7 +274,7 @@ def test_two_sessions_keep_their_own_drafts(new_page, app_server, sample_facts) 
 def test_only_app_files_are_served(app_server, repo_root) -> None:
     base = app_server.url.rstrip("/")
     for path in ("/etc/passwd", str(repo_root / "pyproject.toml"), str(app_server.data_dir / "drafts.sqlite3"),
-                 str(app_server.data_dir / "ui_secret")):
+                 str(app_server.data_dir / "browser_state_key")):
         r = httpx.get(f"{base}/gradio_api/file={path}", timeout=10)
         assert r.status_code in (403, 404), (path, r.status_code)
         assert b"root:" not in r.content and b"CREATE TABLE" not in r.content

@@ -20,6 +20,7 @@ from draftkit.ui.check_tab import build_check_tab
 from draftkit.ui.context import DEFAULT_UPLOAD_LIMIT_MB, AppContext
 from draftkit.ui.corpus_tab import build_corpus_tab
 from draftkit.ui.draft_tab import build_draft_tab
+from draftkit.ui.guard import guard_app_kwargs
 from draftkit.ui.render import CSS
 from draftkit.ui.search_tab import build_search_tab
 
@@ -64,10 +65,11 @@ def build_app(settings: Settings | None = None, ctx: AppContext | None = None) -
     # delete_cache: Gradio's copies of uploads and exports older than a week go, checked daily
     with gr.Blocks(title="draftkit 党建工作总结起草助手", delete_cache=(86400, 7 * 86400)) as demo:
         gr.Markdown(HEADER, elem_id="dk-title")
-        # The browser keeps who it is and which draft it has open (localStorage, encrypted with a secret
-        # kept in the data folder), so a refresh or a server restart reopens the same draft.
-        client_id = gr.BrowserState(None, storage_key="draftkit-client", secret=ctx.secret)
-        draft_id = gr.BrowserState(None, storage_key="draftkit-draft", secret=ctx.secret)
+        # The browser keeps who it is and which draft it has open (localStorage), so a refresh or a server
+        # restart reopens the same draft. The key is public (see context.browser_state_key): access rests on
+        # the client id itself, never on the scrambling.
+        client_id = gr.BrowserState(None, storage_key="draftkit-client", secret=ctx.browser_key)
+        draft_id = gr.BrowserState(None, storage_key="draftkit-draft", secret=ctx.browser_key)
         with gr.Tabs(elem_id="tabs"):
             with gr.Tab("起草", id="draft", elem_id="tab-draft"):
                 build_draft_tab(ctx, client_id, draft_id, demo)
@@ -135,7 +137,7 @@ def serve(host: str = "127.0.0.1", port: int = 7860, auth: str | None = None, in
         server_name=host, server_port=port, auth=credentials, auth_message="请输入用户名和密码",
         max_file_size=f"{upload_limit_mb}mb", allowed_paths=[], show_error=True, prevent_thread_lock=True,
         css=CSS, head=EDIT_JS, theme=_theme(), footer_links=[], quiet=True, ssr_mode=False, mcp_server=False, pwa=False,
-        enable_monitoring=False,
+        enable_monitoring=False, app_kwargs=guard_app_kwargs(),
     )
     if warm_up:  # load the embedder once the first page is served (or after a few idle seconds)
         ctx.warm_up_later(WARM_UP_DELAY)

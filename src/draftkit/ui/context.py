@@ -19,15 +19,33 @@ log = logging.getLogger(__name__)
 DEFAULT_UPLOAD_LIMIT_MB = 20
 
 
-def _ui_secret(path: Path) -> str:
-    """A secret kept in the data folder, so the browser's stored draft id survives a server restart."""
+#: Client ids the server hands out are 32 hex digits; anything shorter (blank, "null", "undefined") is no id.
+CLIENT_ID_MIN_CHARS = 16
+BROWSER_KEY_FILE = "browser_state_key"
+LEGACY_SECRET_FILE = "ui_secret"  # the same value under its old, misleading name
+
+
+def browser_state_key(data_dir: Path) -> str:
+    """The key Gradio's BrowserState uses to scramble what the page keeps in localStorage.
+
+    It is not a secret: Gradio sends it to every page in ``/config`` (the browser itself encrypts), so
+    nothing relies on it. Who may open a draft rests on the client id (a random 128-bit id the server
+    issues, kept by the browser like a session cookie) or, under ``--auth``, the login. The value is
+    kept in the data folder only so that what browsers stored stays readable after a restart; a value
+    from the old ``ui_secret`` file is taken over (and that file removed) so no browser loses its draft.
+    """
+    path = data_dir / BROWSER_KEY_FILE
+    legacy = data_dir / LEGACY_SECRET_FILE
+    if not path.is_file() and legacy.is_file():
+        os.replace(legacy, path)
     if path.is_file():
         value = path.read_text(encoding="utf-8").strip()
         if len(value) >= 16:
+            legacy.unlink(missing_ok=True)
             return value
     value = secrets.token_urlsafe(24)
     path.write_text(value, encoding="utf-8")
-    os.chmod(path, 0o600)
+    legacy.unlink(missing_ok=True)
     return value
 
 
@@ -39,7 +57,7 @@ class AppContext:
     store: DraftStore
     export_dir: Path
     upload_dir: Path
-    secret: str
+    browser_key: str  # public: see ``browser_state_key``
     upload_limit_mb: int = DEFAULT_UPLOAD_LIMIT_MB
     _index: Index | None = field(default=None, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
@@ -60,7 +78,7 @@ class AppContext:
             store=DraftStore(data / "drafts.sqlite3"),
             export_dir=export_dir,
             upload_dir=upload_dir,
-            secret=_ui_secret(data / "ui_secret"),
+            browser_key=browser_state_key(data),
             upload_limit_mb=upload_limit_mb,
         )
 
@@ -119,12 +137,22 @@ class AppContext:
                 self._index.close()
             self._index = None
 
-    def owner(self, request: Any, client_id: str | None) -> str | None:
-        """Whose drafts a session sees: the login name under ``--auth``, else the browser's client id."""
+    def owner(self, request: Any, client_id: str | None) -> str:
+        """Whose drafts a session sees: the login name under ``--auth``, else the browser's client id.
+
+        Raises ``gr.Error`` (the request is refused) when there is neither: a blank or
+        missing id (``null``, ``""``) never matches a draft, since the store reads ``owner=None`` as
+        "anyone's".
+        """
         username = getattr(request, "username", None) if request is not None else None
         if username:
             return f"user:{username}"
-        return f"browser:{client_id}" if client_id else None
+        client = client_id.strip() if isinstance(client_id, str) else ""
+        if len(client) < CLIENT_ID_MIN_CHARS:
+            import gradio as gr
+
+            raise gr.Error("无法识别当前浏览器（缺少客户端标识），请求已拒绝。请刷新页面后重试。", title="已拒绝")
+        return f"browser:{client}"
 
     def owner_folder(self, owner: str | None, *parts: str) -> Path:
         """A folder under the export directory private to one owner (name hashed, never user text)."""

@@ -111,22 +111,44 @@ def test_events_of_yields_events_then_the_outcome() -> None:
     assert isinstance(items[-1].error, RuntimeError) and items[-1].value is None
 
 
-def test_context_keeps_its_secret_and_separates_owners(tmp_path: Path) -> None:
+def test_context_keeps_its_browser_key_and_separates_owners(tmp_path: Path) -> None:
     settings = Settings(data_dir=tmp_path / "var", index_dir=tmp_path / "index")
     a = AppContext.from_settings(settings)
     b = AppContext.from_settings(settings)  # a restart
-    assert a.secret == b.secret and len(a.secret) >= 16
-    assert (tmp_path / "var" / "ui_secret").stat().st_mode & 0o077 == 0
+    assert a.browser_key == b.browser_key and len(a.browser_key) >= 16
+    assert not (tmp_path / "var" / "ui_secret").exists()  # nothing called a secret is sent to the page
     assert a.index() is None and not a.has_index()
     assert a.index_for_drafting()[0] is None
 
     anonymous = SimpleNamespace(username=None)
-    assert a.owner(anonymous, "abc") == "browser:abc"
-    assert a.owner(SimpleNamespace(username="mishu"), "abc") == "user:mishu"
-    assert a.owner(anonymous, None) is None
-    f1, f2 = a.owner_folder("browser:abc"), a.owner_folder("browser:xyz")
+    alice, bob = "a1" * 16, "b2" * 16
+    assert a.owner(anonymous, alice) == f"browser:{alice}"
+    assert a.owner(SimpleNamespace(username="mishu"), alice) == "user:mishu"
+    assert a.owner(SimpleNamespace(username="mishu"), None) == "user:mishu"
+    f1, f2 = a.owner_folder(f"browser:{alice}"), a.owner_folder(f"browser:{bob}")
     assert f1 != f2 and f1.parent == f2.parent == a.export_dir
-    assert "abc" not in f1.name  # never a user-chosen name on disk
+    assert alice not in f1.name  # never a user-chosen name on disk
+
+
+@pytest.mark.parametrize("blank", [None, "", "   ", "null", "undefined", 0, ["x" * 32]])
+def test_a_missing_client_identity_matches_no_draft(tmp_path: Path, blank) -> None:
+    import gradio as gr
+
+    ctx = AppContext.from_settings(Settings(data_dir=tmp_path / "var", index_dir=tmp_path / "index"))
+    with pytest.raises(gr.Error, match="缺少客户端标识"):
+        ctx.owner(SimpleNamespace(username=None), blank)
+    with pytest.raises(gr.Error):
+        ctx.owner(None, blank)
+
+
+def test_the_old_ui_secret_is_taken_over_as_the_public_browser_key(tmp_path: Path) -> None:
+    """Browsers that stored their state under the old value keep their drafts after the upgrade."""
+    data = tmp_path / "var"
+    data.mkdir()
+    (data / "ui_secret").write_text("old-value-0123456789", encoding="utf-8")
+    ctx = AppContext.from_settings(Settings(data_dir=data, index_dir=tmp_path / "index"))
+    assert ctx.browser_key == "old-value-0123456789"
+    assert not (data / "ui_secret").exists() and (data / "browser_state_key").is_file()
 
 
 def test_warm_up_runs_once_without_an_index(tmp_path: Path) -> None:
