@@ -303,10 +303,11 @@ def build_draft_tab(ctx: AppContext, client_id: gr.BrowserState, draft_id: gr.Br
 
     def facts_exporter(suffix: str):
         def export_facts(request: gr.Request, client, *values):
+            owner = owner_of(request, client)  # first: a request without an identity is refused outright
             facts, error = facts_or_error(list(values))
             if facts is None:
                 return gr.update(visible=False), error
-            folder = ctx.owner_folder(owner_of(request, client), "facts")
+            folder = ctx.owner_folder(owner, "facts")
             path = save_facts(facts, folder / f"{_safe_name(f'{facts.unit}{facts.year}年事实')}{suffix}")
             return gr.update(value=str(path), visible=True), f"✔ 已导出事实文件 {render.esc(path.name)}"
 
@@ -431,11 +432,13 @@ def build_draft_tab(ctx: AppContext, client_id: gr.BrowserState, draft_id: gr.Br
 
     def wire_slot(i: int, slot: Slot) -> None:
         def on_edit(request: gr.Request, client, did, ids, value):
+            owner_of(request, client)  # first: a request without an identity is refused outright
             if i >= len(ids or []):
                 return gr.update()
             return save_edit(request, client, did, ids[i], value)
 
         def on_blur(request: gr.Request, client, did, ids, value):
+            owner_of(request, client)
             if i >= len(ids or []):
                 return [gr.update()] * 3
             return leave_box(request, client, did, ids[i], value)
