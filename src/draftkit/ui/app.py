@@ -20,7 +20,7 @@ from draftkit.ui.check_tab import build_check_tab
 from draftkit.ui.context import DEFAULT_UPLOAD_LIMIT_MB, AppContext
 from draftkit.ui.corpus_tab import build_corpus_tab
 from draftkit.ui.draft_tab import build_draft_tab
-from draftkit.ui.guard import guard_app_kwargs
+from draftkit.ui.guard import guard_app_kwargs, require_identity
 from draftkit.ui.render import CSS
 from draftkit.ui.search_tab import build_search_tab
 
@@ -79,6 +79,8 @@ def build_app(settings: Settings | None = None, ctx: AppContext | None = None) -
                 build_check_tab(ctx, client_id, draft_id)
             with gr.Tab("语料库", id="corpus", elem_id="tab-corpus") as corpus_tab:
                 corpus_refresh, corpus_outputs = build_corpus_tab(ctx)
+        # every callback that takes the client id first checks who is asking (guard.require_identity)
+        require_identity(demo, client_id, ctx.owner)
         search_tab.select(search_refresh, outputs=search_outputs, show_progress="hidden")
         corpus_tab.select(corpus_refresh, outputs=corpus_outputs, show_progress="hidden")
     return demo

@@ -147,12 +147,16 @@ class AppContext:
         username = getattr(request, "username", None) if request is not None else None
         if username:
             return f"user:{username}"
-        client = client_id.strip() if isinstance(client_id, str) else ""
-        if len(client) < CLIENT_ID_MIN_CHARS:
+        if not self.is_client_id(client_id):
             import gradio as gr
 
             raise gr.Error("无法识别当前浏览器（缺少客户端标识），请求已拒绝。请刷新页面后重试。", title="已拒绝")
-        return f"browser:{client}"
+        return f"browser:{client_id.strip()}"
+
+    @staticmethod
+    def is_client_id(value: Any) -> bool:
+        """True for a usable client id (a string of at least ``CLIENT_ID_MIN_CHARS`` characters)."""
+        return isinstance(value, str) and len(value.strip()) >= CLIENT_ID_MIN_CHARS
 
     def owner_folder(self, owner: str | None, *parts: str) -> Path:
         """A folder under the export directory private to one owner (name hashed, never user text)."""

@@ -11,15 +11,22 @@
   ``Retry-After`` without the password being looked at. A correct login clears the count.
 
 Add it with ``demo.launch(app_kwargs=guard_app_kwargs())``.
+
+``require_identity`` guards the callbacks themselves: every event that takes the browser's client id
+resolves who is asking before the callback runs, so a request with neither a login nor a client id is
+refused whatever the callback would have done first.
 """
 
 from __future__ import annotations
 
+import functools
+import inspect
 import json
 import math
 import threading
 import time
 from collections import OrderedDict
+from collections.abc import Callable
 from typing import Any
 
 FREE_ATTEMPTS = 5  # wrong passwords in a row before a client has to wait
@@ -174,3 +181,53 @@ def guard_app_kwargs(backoff: LoginBackoff | None = None) -> dict[str, Any]:
     from starlette.middleware import Middleware
 
     return {"middleware": [Middleware(GuardMiddleware, backoff=backoff)]}
+
+
+def issues_client_id(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """Mark the callback that gives a new browser its client id (page load): ``require_identity`` lets it
+    take a blank one."""
+    fn.issues_client_id = True  # type: ignore[attr-defined]
+    return fn
+
+
+def require_identity(demo: Any, client_component: Any, owner: Callable[[Any, Any], str]) -> int:
+    """Wrap every callback of ``demo`` whose inputs include ``client_component`` so that
+    ``owner(request, client)`` runs first; it raises (``gr.Error``) for a request with no identity.
+
+    The callbacks name those parameters ``request`` and ``client``; one that does not is a programming
+    error (``TypeError`` here, when the app is built). Returns how many callbacks were wrapped.
+    """
+    wrapped = 0
+    for block_fn in demo.fns.values():
+        fn = block_fn.fn
+        if fn is None or client_component not in block_fn.inputs or getattr(fn, "issues_client_id", False):
+            continue
+        params = inspect.signature(fn).parameters
+        if "client" not in params or "request" not in params:
+            raise TypeError(f"{fn.__qualname__} takes the client id: name its parameters request and client")
+        if inspect.iscoroutinefunction(fn) or inspect.isasyncgenfunction(fn):
+            raise TypeError(f"{fn.__qualname__}: async callbacks are not guarded")
+        block_fn.fn = _guarded(fn, owner)
+        wrapped += 1
+    return wrapped
+
+
+def _guarded(fn: Callable[..., Any], owner: Callable[[Any, Any], str]) -> Callable[..., Any]:
+    signature = inspect.signature(fn)
+
+    def check(args: tuple, kwargs: dict) -> None:
+        bound = signature.bind_partial(*args, **kwargs).arguments
+        owner(bound.get("request"), bound.get("client"))
+
+    if inspect.isgeneratorfunction(fn):  # Gradio streams a generator function's yields: stay one
+        @functools.wraps(fn)
+        def guarded_stream(*args: Any, **kwargs: Any) -> Any:
+            check(args, kwargs)
+            yield from fn(*args, **kwargs)
+        return guarded_stream
+
+    @functools.wraps(fn)
+    def guarded(*args: Any, **kwargs: Any) -> Any:
+        check(args, kwargs)
+        return fn(*args, **kwargs)
+    return guarded
