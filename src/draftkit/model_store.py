@@ -313,15 +313,6 @@ def install_model(
     return target
 
 
-def remove_model(name: str, settings: Settings | None = None, model_dir: Path | str | None = None) -> bool:
-    """Delete an installed model file; False if it was not installed."""
-    path = model_path(name, settings, model_dir)
-    if path.is_file():
-        path.unlink()
-        return True
-    return False
-
-
 def disk_free(path: Path) -> int:
     """Free bytes on the file system that holds ``path`` (or its nearest existing parent)."""
     p = path

@@ -17,6 +17,10 @@ from pydantic import BaseModel, Field
 Severity = Literal["P0", "P1", "P2"]
 SEVERITIES: tuple[Severity, ...] = ("P0", "P1", "P2")
 CHECKS: tuple[str, ...] = ("facts", "era", "residue", "reuse", "proofread")
+#: How the CLI and the UI word each severity and name each check (one wording for both).
+SEVERITY_LABELS: dict[str, str] = {"P0": "必须改", "P1": "应当改", "P2": "提示"}
+CHECK_LABELS: dict[str, str] = {"facts": "事实核对", "era": "时代用语", "residue": "模板残留", "proofread": "校对",
+                                "reuse": "复用往年文字"}
 
 
 class ReuseSource(BaseModel):

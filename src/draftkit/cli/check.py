@@ -12,11 +12,10 @@ import typer
 from draftkit.checks import CheckInputError, CheckResult, ReportText, check_file, run_checks
 from draftkit.checks.annotate import AnnotateError, annotate_docx
 from draftkit.checks.document import SUPPORTED_SUFFIXES
+from draftkit.checks.models import SEVERITY_LABELS
 from draftkit.checks.runner import open_index
 from draftkit.facts import load_facts
 from draftkit.retrieval import IndexUnavailable
-
-_SEVERITY_LABEL = {"P0": "必须改", "P1": "应当改", "P2": "提示"}
 
 
 def _fail(message: str) -> None:
@@ -44,7 +43,7 @@ def _print_result(r: CheckResult) -> None:
             typer.echo(f"\n{section}")
             current = section
         where = f"第{f.paragraph + 1}段 {f.span[0]}-{f.span[1]}" if f.paragraph is not None else "全文"
-        typer.echo(f"  [{f.severity} {_SEVERITY_LABEL[f.severity]}] {f.rule} · {where}：{f.message}")
+        typer.echo(f"  [{f.severity} {SEVERITY_LABELS[f.severity]}] {f.rule} · {where}：{f.message}")
         if f.source is not None:
             typer.echo(f"      来源：{f.source.title or ''} {f.source.unit or ''} {f.source.year or ''} "
                        f"(chunk {f.source.chunk_id}) 相同 {f.source.ratio:.0%}")

@@ -280,9 +280,6 @@ class DenseIndex:
         """True when every stored vector is made of finite numbers (no NaN, no infinity)."""
         return bool(np.isfinite(self._xb()).all())
 
-    def all_ids(self) -> np.ndarray:
-        return self._id_order()[0].copy()
-
     # ------------------------------------------------------------------ search
     def search(self, query: np.ndarray, n: int, allowed: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
         """Top ``n`` (ids, cosine scores), best first, optionally only among ``allowed`` ids."""

@@ -7,13 +7,11 @@ from pathlib import Path
 import gradio as gr
 
 from draftkit.checks import ReportText, run_checks
+from draftkit.checks.models import CHECK_LABELS, SEVERITY_LABELS
 from draftkit.facts import load_facts
 from draftkit.ui import render
 from draftkit.ui.context import AppContext
 from draftkit.ui.facts_form import parse_year
-
-CHECK_LABELS = {"facts": "事实核对", "era": "时代用语", "residue": "模板残留", "proofread": "校对", "reuse": "复用往年文字"}
-SEVERITY_LABELS = {"P0": "必须改", "P1": "建议改", "P2": "提示"}
 
 
 def summary_md(result) -> str:
