@@ -691,6 +691,20 @@ class Index:
 
     # ------------------------------------------------------------------ opening
     @classmethod
+    def open_existing(cls, index_dir: str | os.PathLike[str] | None = None,
+                      settings: Settings | None = None) -> Index | None:
+        """The index at ``index_dir`` if there is one (a published ``manifest.json``), else None.
+
+        The one way to ask for "the index if there is one" (drafting works without exemplars; the
+        first run has none yet). An index that is there but cannot be opened still raises
+        ``IndexUnavailable`` with the command that rebuilds it: a broken index is never silently ignored."""
+        s = settings or get_settings()
+        path = Path(index_dir) if index_dir is not None else Path(s.index_dir)
+        if not (path / "manifest.json").is_file():
+            return None
+        return cls.open(path, settings=s)
+
+    @classmethod
     def open(cls, index_dir: str | os.PathLike[str] | None = None, settings: Settings | None = None) -> Index:
         """Open an index for searching. Raises ``IndexUnavailable`` (missing, mismatched or corrupt)
         with the command that rebuilds it. The embedding model loads at the first dense search.

@@ -1,0 +1,180 @@
+"""The front door: one object for a corpus index and the library's verbs.
+
+    import draftkit
+    ws = draftkit.Workspace("index")              # settings from the environment, or Workspace(path, settings=…)
+    ws.build(["往年总结/"]); ws.add([...]); ws.remove(doc_id_or_path)
+    hits = ws.search("主题党日", k=5, kinds=[...], years=[...])
+    report = ws.draft("2024事实.yaml")             # a path or a Facts; backend=… optional; returns a Report
+    result = ws.check(report)                      # or a path to .docx/.txt/.md/report.json; facts=… optional
+    ws.export(report, "总结.docx")                 # format from the suffix
+
+The UI and the CLI are thin users of these same calls. A Workspace keeps its index open between
+calls (the embedding model loads once) and is safe to share between threads: index writes are
+serialised, searches run concurrently.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Any
+
+from draftkit.checks.models import CheckResult
+from draftkit.checks.runner import run_checks
+from draftkit.config import Settings, get_settings
+from draftkit.draft.backends import Backend, get_backend
+from draftkit.draft.writer import EventFn, draft_report
+from draftkit.errors import DraftkitError
+from draftkit.export import export_report
+from draftkit.facts import Facts, load_facts
+from draftkit.report import Report
+from draftkit.retrieval import BuildResult, DocumentInfo, Hit, Index, add_paths, build_index, remove_document
+from draftkit.retrieval.manifest import IndexMissing
+
+__all__ = ["Workspace", "WorkspaceError"]
+
+PathLike = str | os.PathLike[str]
+#: Suffixes ``check`` reads as a file when given a str (any other str is checked as text).
+_CHECKABLE = (".docx", ".doc", ".txt", ".md", ".json", ".pdf")
+
+
+class WorkspaceError(DraftkitError):
+    """A workspace call that cannot be done as asked (no file could be indexed, …); the message says why."""
+
+
+class Workspace:
+    """A corpus index at ``path`` (default ``Settings.index_dir``) and the calls that use it.
+
+    ``path`` need not exist yet: ``build`` (or ``add``, on a first run) creates it. ``settings``
+    default to the environment (``DRAFTKIT_*``).
+    """
+
+    def __init__(self, path: PathLike | None = None, *, settings: Settings | None = None) -> None:
+        self.settings = settings or get_settings()
+        self.path = Path(path) if path is not None else Path(self.settings.index_dir)
+        self.last_build: BuildResult | None = None
+        self._index: Index | None = None
+        self._lock = threading.RLock()
+
+    # -- the index -------------------------------------------------------------------------------
+
+    @property
+    def index(self) -> Index | None:
+        """The open index, or None while there is none yet (opened on first use, then kept).
+        Raises ``IndexUnavailable`` (with the rebuild command) when one is there but unusable."""
+        with self._lock:
+            if self._index is None:
+                self._index = Index.open_existing(self.path, settings=self.settings)
+            return self._index
+
+    def require_index(self) -> Index:
+        """The open index; ``IndexMissing`` naming the command that builds one when there is none."""
+        index = self.index
+        if index is None:
+            raise IndexMissing(self.path, "no index here yet: build one with Workspace.build([folders]) "
+                                          f"or `draftkit index build FOLDER --index {self.path}`")
+        return index
+
+    def _reopen(self) -> Index | None:
+        with self._lock:
+            if self._index is not None:
+                self._index.close()
+                self._index = None
+            return self.index
+
+    def build(self, paths: Iterable[PathLike], *, progress: Any = None) -> Index:
+        """Index ``paths`` (files and folders) into a new index at ``path``, replacing any old one,
+        and return it (kept open). Files that fail are listed in ``last_build.files`` with the
+        reason and never stop the build; when none could be indexed the old index stays and
+        WorkspaceError says why. ``progress``: True (tqdm bars) or ``progress(stage, done, total)``."""
+        with self._lock:
+            result = build_index(list(paths), self.path, settings=self.settings, progress=progress)
+            self.last_build = result
+            if not result.written:
+                failed = "; ".join(f"{f.path}: {f.error}" for f in result.files if f.error) or "no files found"
+                raise WorkspaceError(f"no file could be indexed into {self.path} ({failed})")
+            index = self._reopen()
+            assert index is not None
+            return index
+
+    def add(self, paths: Iterable[PathLike], *, progress: Any = None) -> BuildResult:
+        """Add files or folders to the index (a first run builds it). Returns what was added and
+        what failed, file by file."""
+        paths = list(paths)
+        with self._lock:
+            if self.index is None:
+                self.build(paths, progress=progress)
+                assert self.last_build is not None
+                return self.last_build
+            result = add_paths(self.path, paths, settings=self.settings, progress=progress)
+            self.last_build = result
+            self._reopen()
+            return result
+
+    def remove(self, doc_id_or_path: str) -> DocumentInfo:
+        """Take one document out of the index (by its id or its source path); ``DocumentNotFound``
+        when the index has no such document."""
+        with self._lock:
+            self.require_index()
+            info = remove_document(self.path, doc_id_or_path, settings=self.settings)
+            self._reopen()
+            return info
+
+    def documents(self) -> list[DocumentInfo]:
+        """The indexed documents (empty while there is no index)."""
+        index = self.index
+        return index.documents() if index is not None else []
+
+    # -- the verbs -------------------------------------------------------------------------------
+
+    def search(self, query: str, k: int = 5, **filters: Any) -> list[Hit]:
+        """``Index.search``: ``kinds``, ``years``, ``units``, ``exclude_docs``, ``mode``, ``mmr``, ``fusion``."""
+        return self.require_index().search(query, k=k, **filters)
+
+    def draft(self, facts: Facts | PathLike, *, backend: Backend | str | None = None, seed: int = 0,
+              progress: Callable[[float, str], None] | None = None, on_event: EventFn | None = None,
+              **backend_options: Any) -> Report:
+        """Draft a report from ``facts`` (a Facts or a facts file), with this index's passages as
+        exemplars when there is an index. ``backend``: a name (``template``, ``openai``,
+        ``llamacpp`` …) or a Backend; ``backend_options`` (model, base_url, api_key) go to
+        ``get_backend``. A failed model call never raises: the section keeps its skeleton."""
+        f = facts if isinstance(facts, Facts) else load_facts(facts)
+        chosen = backend if isinstance(backend, Backend) else get_backend(backend, self.settings, **backend_options)
+        return draft_report(f, index=self.index, backend=chosen, seed=seed, progress=progress, on_event=on_event,
+                            settings=self.settings)
+
+    def check(self, report: Report | PathLike, *, facts: Facts | PathLike | None = None, year: int | None = None,
+              reuse: bool = True, **options: Any) -> CheckResult:
+        """体检 of a Report or of a file (.docx/.txt/.md/report.json); a str that names no such file is
+        checked as text. ``facts`` (a Facts or a file) adds the facts check; ``reuse`` compares with
+        this index when there is one. Raises ``CheckInputError`` naming an unreadable file."""
+        doc: Any = report
+        if isinstance(report, os.PathLike) or (isinstance(report, str) and report.lower().endswith(_CHECKABLE)
+                                               and len(report) < 4096 and Path(report).is_file()):
+            doc = Path(report)
+        f = facts if facts is None or isinstance(facts, Facts) else load_facts(facts)
+        return run_checks(doc, facts=f, year=year, index=self.index if reuse else None, **options)
+
+    def export(self, report: Report, path: PathLike) -> Path:
+        """Write ``report`` in the format ``path``'s suffix names (.docx in the GB/T 9704-2012 layout,
+        .md, .txt); ``ExportError`` names the file and the problem."""
+        return export_report(report, path)
+
+    # -- lifetime --------------------------------------------------------------------------------
+
+    def close(self) -> None:
+        with self._lock:
+            if self._index is not None:
+                self._index.close()
+                self._index = None
+
+    def __enter__(self) -> Workspace:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"Workspace({str(self.path)!r})"
