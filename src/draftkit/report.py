@@ -53,6 +53,8 @@ class SectionDraft(BaseModel):
     backend: str = "template"
     seconds: float | None = None
     borrowed: list[Borrowed] = Field(default_factory=list)  # exemplar sentences inserted and not yet edited
+    seed: int = 0  # the wording seed the section was written with (a regeneration takes the next one)
+    model_error: str | None = None  # why the model was not used (failed, down, out of time): text is the skeleton
 
     @field_validator("heading", "text", "skeleton", mode="before")
     @classmethod

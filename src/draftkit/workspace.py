@@ -77,7 +77,8 @@ class Workspace:
                                           f"or `draftkit index build FOLDER --index {self.path}`")
         return index
 
-    def _reopen(self) -> Index | None:
+    def reload(self) -> Index | None:
+        """Close the open index and open it again (after another process changed it); None if gone."""
         with self._lock:
             if self._index is not None:
                 self._index.close()
@@ -95,7 +96,7 @@ class Workspace:
             if not result.written:
                 failed = "; ".join(f"{f.path}: {f.error}" for f in result.files if f.error) or "no files found"
                 raise WorkspaceError(f"no file could be indexed into {self.path} ({failed})")
-            index = self._reopen()
+            index = self.reload()
             assert index is not None
             return index
 
@@ -110,7 +111,7 @@ class Workspace:
                 return self.last_build
             result = add_paths(self.path, paths, settings=self.settings, progress=progress)
             self.last_build = result
-            self._reopen()
+            self.reload()
             return result
 
     def remove(self, doc_id_or_path: str) -> DocumentInfo:
@@ -119,7 +120,7 @@ class Workspace:
         with self._lock:
             self.require_index()
             info = remove_document(self.path, doc_id_or_path, settings=self.settings)
-            self._reopen()
+            self.reload()
             return info
 
     def documents(self) -> list[DocumentInfo]:

@@ -10,11 +10,14 @@ from __future__ import annotations
 import re
 import time
 from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from pydantic import BaseModel
+
 from draftkit.checks.data import checks_data
-from draftkit.checks.document import ReportText
+from draftkit.checks.document import SUPPORTED_SUFFIXES, ReportText
 from draftkit.checks.era import check_era
 from draftkit.checks.fidelity import unsupported_facts, unused_facts
 from draftkit.checks.models import CheckResult, Finding, summarize
@@ -147,3 +150,41 @@ def _cap(findings: list[Finding], limit: int) -> tuple[list[Finding], dict[str, 
         if counts[key] <= limit:
             kept.append(f)
     return kept, {r: n for r, n in counts.items() if n > limit}
+
+
+class FolderRow(BaseModel):
+    """One file of a folder check: its result, or the error that stopped it (the batch goes on)."""
+
+    path: str
+    result: CheckResult | None = None
+    error: str | None = None
+
+
+def files_to_check(folder: Path) -> list[Path]:
+    """The files under ``folder`` the checks read (.docx .txt .md .json .doc .pdf), sorted, without
+    hidden files and Word's ``~$`` lock files."""
+    return sorted(p for p in folder.rglob("*") if p.is_file() and p.suffix.lower() in SUPPORTED_SUFFIXES
+                  and not p.name.startswith((".", "~$")))
+
+
+def check_folder(folder: Path, facts: Facts | None = None, year: int | None = None, index: Any = None,
+                 reuse_threshold: float = 0.5, progress: Callable[[Path], None] | None = None) -> list[FolderRow]:
+    """体检 of every file under ``folder`` (:func:`files_to_check`), most reused first, then most P0;
+    files that cannot be read come last with their error. ``progress(path)`` after each file."""
+    rows: list[FolderRow] = []
+    for f in files_to_check(folder):
+        try:
+            rows.append(FolderRow(path=str(f), result=run_checks(ReportText.from_file(f), facts=facts, year=year,
+                                                                 index=index, reuse_threshold=reuse_threshold)))
+        except Exception as exc:  # noqa: BLE001 - one bad file never stops the batch; its error is listed
+            rows.append(FolderRow(path=str(f), error=str(exc)))
+        if progress is not None:
+            progress(f)
+
+    def order(row: FolderRow) -> tuple[bool, float, int]:
+        if row.result is None:
+            return True, 0.0, 0
+        s = row.result.summary
+        return False, -(s.reuse_share or 0.0), -s.by_severity.get("P0", 0)
+
+    return sorted(rows, key=order)

@@ -8,12 +8,12 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from tqdm import tqdm
 
-from draftkit.checks import CheckInputError, CheckResult, ReportText, check_file, run_checks
+from draftkit.checks import CheckInputError, CheckResult, ReportText, run_checks
 from draftkit.checks.annotate import AnnotateError, annotate_docx
-from draftkit.checks.document import SUPPORTED_SUFFIXES
 from draftkit.checks.models import SEVERITY_LABELS
-from draftkit.checks.runner import open_index
+from draftkit.checks.runner import check_folder, files_to_check, open_index
 from draftkit.facts import load_facts
 from draftkit.retrieval import IndexUnavailable
 
@@ -21,11 +21,6 @@ from draftkit.retrieval import IndexUnavailable
 def _fail(message: str) -> None:
     typer.echo(f"错误 / error: {message}", err=True)
     raise typer.Exit(1)
-
-
-def _files_in(folder: Path) -> list[Path]:
-    return sorted(p for p in folder.rglob("*") if p.is_file() and p.suffix.lower() in SUPPORTED_SUFFIXES
-                  and not p.name.startswith((".", "~$")))
 
 
 def _print_result(r: CheckResult) -> None:
@@ -111,21 +106,14 @@ def register(app: typer.Typer) -> None:
                 _print_result(result)
             return
 
-        files = _files_in(path)
-        if not files:
+        if not files_to_check(path):
             _fail(f"{path}: 文件夹里没有可检查的文件（.docx .txt .md .json）")
-        rows: list[dict] = []
-        from tqdm import tqdm
-
-        for f in tqdm(files, desc="体检", unit="份", file=sys.stderr, disable=len(files) < 3):
-            try:
-                r = check_file(f, facts=facts_obj, year=year, index=idx, reuse_threshold=threshold)
-                rows.append({"path": str(f), "year": r.year, "summary": r.summary.model_dump(), "error": None})
-            except Exception as exc:  # one bad file never stops the batch
-                rows.append({"path": str(f), "year": None, "summary": None, "error": str(exc)})
-        rows.sort(key=lambda row: (row["summary"] is None,
-                                   -((row["summary"] or {}).get("reuse_share") or 0.0),
-                                   -((row["summary"] or {}).get("by_severity", {}).get("P0", 0))))
+        bar = tqdm(total=len(files_to_check(path)), desc="体检", unit="份", file=sys.stderr, disable=None)
+        checked = check_folder(path, facts=facts_obj, year=year, index=idx, reuse_threshold=threshold,
+                               progress=lambda _f: bar.update())
+        bar.close()
+        rows = [{"path": r.path, "year": r.result.year if r.result else None,
+                 "summary": r.result.summary.model_dump() if r.result else None, "error": r.error} for r in checked]
         if as_json:
             typer.echo(json.dumps(rows, ensure_ascii=False, indent=2))
         else:

@@ -11,8 +11,7 @@ import typer
 from draftkit.config import get_settings
 from draftkit.draft.backends import get_backend
 from draftkit.draft.writer import draft_report, report_to_json_dict
-from draftkit.export.docx import export_docx
-from draftkit.export.markdown import export_markdown, export_text
+from draftkit.export import export_report, export_text
 from draftkit.facts import FactsError, load_facts
 from draftkit.retrieval import Index, IndexUnavailable
 
@@ -29,23 +28,11 @@ def _open_index(index_dir: Path | None, settings: Any) -> Any:
         except Exception as exc:
             typer.echo(f"错误：无法打开范文库 {index_dir}：{exc}", err=True)
             raise typer.Exit(2) from None
-    default = Path(settings.index_dir)
-    if (default / "manifest.json").is_file():
-        try:
-            return Index.open(default, settings=settings)
-        except Exception as exc:
-            typer.echo(f"提示：默认范文库 {default} 无法打开（{exc}），本次不用范文。", err=True)
+    try:
+        return Index.open_existing(settings=settings)
+    except Exception as exc:
+        typer.echo(f"提示：默认范文库 {settings.index_dir} 无法打开（{exc}），本次不用范文。", err=True)
     return None
-
-
-def _write_out(report: Any, out: Path) -> Path:
-    suffix = out.suffix.lower()
-    if suffix == ".docx":
-        return export_docx(report, out)
-    text = export_markdown(report) if suffix in (".md", ".markdown") else export_text(report)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(text, encoding="utf-8")
-    return out
 
 
 def register(app: typer.Typer) -> None:
@@ -107,7 +94,7 @@ def register(app: typer.Typer) -> None:
             typer.echo(f"已写入 {json_out}", err=True)
         if out is not None:
             try:
-                written = _write_out(report, out)
+                written = export_report(report, out)
             except Exception as exc:  # the JSON (if asked for) is already written: nothing is lost
                 typer.echo(f"错误：无法写入 {out}：{exc}", err=True)
                 raise typer.Exit(1) from None

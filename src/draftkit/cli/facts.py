@@ -8,8 +8,7 @@ from typing import Annotated
 import typer
 
 from draftkit.draft.from_report import facts_from_report
-from draftkit.draft.plan import plan_report
-from draftkit.draft.prompts import render_skeleton
+from draftkit.draft.prompts import fact_gaps
 from draftkit.facts import (
     FactsError,
     dump_facts_yaml,
@@ -60,13 +59,7 @@ def check_cmd(
                f"活动{len(facts.activities)}项，荣誉{len(facts.honours)}项，问题{len(facts.problems)}条，打算{len(facts.plans)}条")
     for note in facts_notes(facts):
         typer.echo(f"  注意：{note}")
-    plan = plan_report(facts)
-    gaps = []
-    for sp in plan.sections:
-        for label in render_skeleton(plan, sp, facts).markers:
-            gaps.append(f"{sp.heading}：{label}")
-    gaps += [f"落款：{label}" for label in plan.missing.values()]
-    confirms = [f"{sp.heading}：{label}" for sp in plan.sections for label in render_skeleton(plan, sp, facts).confirms]
+    gaps, confirms = fact_gaps(facts)
     if confirms:
         typer.echo("  草稿中将标【待核实】的沿用数字：")
         for c in confirms:

@@ -30,6 +30,7 @@ from draftkit.draft.plan import (
     confirm_marker,
     fact_value,
     marker,
+    plan_report,
 )
 from draftkit.draft.prose import level_is_doubled, opens_alike, polish, secretary_counts
 from draftkit.facts import Activity, Facts, Honour, Practice, field_label
@@ -437,3 +438,13 @@ def render_part(name: str, plan: ReportPlan, facts: Facts, settings: Settings | 
     text = polish(_finish(template.render(**_context(r, plan, facts, None))))
     return Skeleton(text=text, markers=r.markers, confirms=r.confirms)
 
+
+def fact_gaps(facts: Facts, settings: Settings | None = None) -> tuple[list[str], list[str]]:
+    """What a draft from ``facts`` will leave open, as "heading：label" lines: the gaps it marks
+    【待补充】 (signature included) and the carried-over numbers it marks 【待核实】."""
+    plan = plan_report(facts, settings=settings)
+    skeletons = [(sp, render_skeleton(plan, sp, facts, settings)) for sp in plan.sections]
+    gaps = [f"{sp.heading}：{label}" for sp, sk in skeletons for label in sk.markers]
+    gaps += [f"落款：{label}" for label in plan.missing.values()]
+    confirms = [f"{sp.heading}：{label}" for sp, sk in skeletons for label in sk.confirms]
+    return gaps, confirms

@@ -149,6 +149,7 @@ def _write(plan: ReportPlan, sp: SectionPlan, facts: Facts, skeleton: str, exemp
     emit("section_start", sp.id)
     warnings: list[str] = list(extra_warnings or [])
     name = backend.name or type(backend).__name__
+    model_error: str | None = None
     if not sp.template:
         text = ""
     elif backend.uses_skeleton:
@@ -164,13 +165,15 @@ def _write(plan: ReportPlan, sp: SectionPlan, facts: Facts, skeleton: str, exemp
         for piece in paragraph_pieces(skeleton):
             emit("token", sp.id, piece)
     else:
-        text, more, _result = write_with_model(plan, sp, facts, skeleton, exemplars, backend, emit, settings,
-                                               run or ModelRun(settings), seed=seed)
+        text, more, result = write_with_model(plan, sp, facts, skeleton, exemplars, backend, emit, settings,
+                                              run or ModelRun(settings), seed=seed)
         warnings.extend(more)
+        if result is None:  # the model was not used: its reason is the last warning
+            model_error = more[-1] if more else "模型未能生成本节"
     warnings.extend(_marker_warning(text if text else skeleton))
     draft = SectionDraft(id=sp.id, heading=heading or sp.heading, level=level or sp.level, kind=sp.kind, text=text,
                          skeleton=skeleton, warnings=warnings, exemplars=exemplars, backend=name,
-                         seconds=round(time.perf_counter() - started, 4))
+                         seconds=round(time.perf_counter() - started, 4), seed=seed, model_error=model_error)
     emit("section_done", sp.id, draft)
     return draft
 
@@ -352,7 +355,7 @@ def draft_section(report: Report, section_id: str, facts: Facts, index: Any = No
     if index is not None and not backend.uses_skeleton:
         model_run.unit_lengths = unit_section_lengths(index, facts)
     return _write(plan, sp, facts, skeleton, exemplars, backend, emit, settings, heading=old.heading,
-                  level=old.level, extra_warnings=warnings, run=model_run)
+                  level=old.level, extra_warnings=warnings, run=model_run, seed=seed)
 
 
 def report_to_json_dict(report: Report) -> dict[str, Any]:

@@ -14,6 +14,7 @@ from typing import Any
 from draftkit.config import Settings
 from draftkit.retrieval import Index
 from draftkit.store.drafts import DraftStore
+from draftkit.workspace import Workspace
 
 log = logging.getLogger(__name__)
 DEFAULT_UPLOAD_LIMIT_MB = 20
@@ -59,9 +60,12 @@ class AppContext:
     upload_dir: Path
     browser_key: str  # public: see ``browser_state_key``
     upload_limit_mb: int = DEFAULT_UPLOAD_LIMIT_MB
-    _index: Index | None = field(default=None, repr=False)
-    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    workspace: Workspace | None = field(default=None, repr=False)  # the index, through the front door
     _warm: threading.Event = field(default_factory=threading.Event, repr=False)
+
+    def __post_init__(self) -> None:
+        if self.workspace is None:
+            self.workspace = Workspace(self.index_dir, settings=self.settings)
 
     @classmethod
     def from_settings(cls, settings: Settings, index_dir: Path | None = None,
@@ -92,10 +96,7 @@ class AppContext:
 
     def index(self) -> Index | None:
         """The open index, or None when there is none yet (drafting then works without exemplars)."""
-        with self._lock:
-            if self._index is None and self.has_index():
-                self._index = Index.open(self.index_dir, settings=self.settings)
-            return self._index
+        return self.workspace.index
 
     def index_for_drafting(self) -> tuple[Index | None, str]:
         """The index, or None with the reason (drafting and checks go on without it rather than fail)."""
@@ -132,10 +133,7 @@ class AppContext:
 
     def reload_index(self) -> None:
         """Drop the open index so the next call reopens it (after the corpus changed)."""
-        with self._lock:
-            if self._index is not None and hasattr(self._index, "close"):
-                self._index.close()
-            self._index = None
+        self.workspace.reload()
 
     def owner(self, request: Any, client_id: str | None) -> str:
         """Whose drafts a session sees: the login name under ``--auth``, else the browser's client id.

@@ -8,7 +8,6 @@ from pathlib import Path
 import gradio as gr
 import pandas as pd
 
-from draftkit.retrieval import add_paths, build_index, remove_document
 from draftkit.ui.context import AppContext
 
 DOC_COLUMNS = ["编号", "标题", "年份", "单位", "段落数", "文件"]
@@ -79,12 +78,10 @@ def build_corpus_tab(ctx: AppContext):
             target = ctx.upload_dir / Path(p).name
             shutil.copyfile(p, target)
             stored.append(target)
-        report = progress_adapter(progress)
-        if ctx.has_index():
-            result = add_paths(ctx.index_dir, stored, settings=ctx.settings, progress=report)
-        else:
-            result = build_index(stored, ctx.index_dir, settings=ctx.settings, progress=report)
-        ctx.reload_index()
+        try:  # a first run builds the index
+            result = ctx.workspace.add(stored, progress=progress_adapter(progress))
+        except Exception as exc:  # WorkspaceError (no file could be indexed), IndexUnavailable …
+            return gr.update(), *listing()[:2], f"✖ 添加失败：{exc}"
         ok = sum(1 for f in result.files if f.status == "ok")
         frame, choices, _ = listing()
         return results_frame(result.files), frame, choices, f"已处理 {len(stored)} 个文件，成功 {ok} 个。"
@@ -93,10 +90,9 @@ def build_corpus_tab(ctx: AppContext):
         if not doc_id:
             return *listing()[:2], "请选择要移除的文档。"
         try:
-            info = remove_document(ctx.index_dir, doc_id, settings=ctx.settings)
+            info = ctx.workspace.remove(doc_id)
         except Exception as exc:  # DocumentNotFound and friends say what is wrong
             return *listing()[:2], f"✖ 移除失败：{exc}"
-        ctx.reload_index()
         uploaded = Path(info.path)
         if uploaded.is_file() and uploaded.resolve().parent == ctx.upload_dir.resolve():
             uploaded.unlink()  # or a rebuild would bring it back
@@ -108,8 +104,11 @@ def build_corpus_tab(ctx: AppContext):
                    if p.is_dir() and any(p.iterdir())]
         if not sources:
             return gr.update(), *listing()[:2], "没有可用的语料文件。"
-        result = build_index(sources, ctx.index_dir, settings=ctx.settings, progress=progress_adapter(progress))
-        ctx.reload_index()
+        try:
+            ctx.workspace.build(sources, progress=progress_adapter(progress))
+        except Exception as exc:  # WorkspaceError: no file could be indexed; the old index stays
+            return gr.update(), *listing()[:2], f"✖ 重建失败：{exc}"
+        result = ctx.workspace.last_build
         errors = sum(1 for f in result.files if f.status == "error")
         frame, choices, _ = listing()
         return results_frame(result.files), frame, choices, f"索引已重建：{len(result.files)} 个文件，{errors} 个出错。"

@@ -18,10 +18,11 @@ import gradio as gr
 
 from draftkit.draft.backends import get_backend
 from draftkit.draft.plan import load_outline
-from draftkit.draft.writer import draft_report, draft_section
-from draftkit.export.markdown import export_markdown
+from draftkit.draft.writer import draft_report
+from draftkit.export import export_report
 from draftkit.facts import Facts, facts_schema, load_facts, save_facts
 from draftkit.report import Report, SectionDraft
+from draftkit.sessions import keep_facts, regenerate_section
 from draftkit.store.drafts import DraftNotFound
 from draftkit.ui import render
 from draftkit.ui.context import AppContext
@@ -291,15 +292,9 @@ def build_draft_tab(ctx: AppContext, client_id: gr.BrowserState, draft_id: gr.Br
         except ValueError as exc:  # FactsError names the file and every problem
             keep[2] = f"✖ 导入失败：<pre>{render.esc(exc)}</pre>"
             return keep
-        stored = ctx.store.get(did, owner) if did and ctx.store.exists(did, owner) else None
-        same = stored is not None and (stored.facts is None or (stored.facts.unit, stored.facts.year) ==
-                                       (facts.unit, facts.year))
-        if same:
-            ctx.store.save(did, facts=facts, owner=owner)
-        else:
-            did = ctx.store.create(facts=facts, owner=owner)
+        did, created = keep_facts(ctx.store, did, facts, owner)
         return open_outputs(owner, did, f"✔ 已导入事实：{render.esc(facts.unit)} {facts.year}年"
-                            + ("" if same else "（新草稿）"))
+                            + ("（新草稿）" if created else ""))
 
     facts_file.upload(import_facts, inputs=[client_id, draft_id, facts_file], outputs=opened, show_progress="hidden")
 
@@ -471,12 +466,11 @@ def build_draft_tab(ctx: AppContext, client_id: gr.BrowserState, draft_id: gr.Br
                 yield [*keep, f"✖ 无法使用所选后端：{render.esc(exc)}"]
                 return
             buf, last, outcome = "", 0.0, Outcome()
-            attempt = int(seed_value or 0) + 1 + sum(1 for v in ctx.store.versions(did, owner) if v.note.startswith("重新生成"))
             yield [render.heading_html(old.heading, old.level, writing=True), gr.update(), gr.update(), gr.update(),
                    f"正在重新生成：{render.esc(old.heading)}"]
-            for event in events_of(draft_section, report, old.id, facts, index=ctx.index_for_drafting()[0],
-                                   backend=backend_obj,
-                                   seed=attempt):
+            for event in events_of(regenerate_section, ctx.store, did, old.id, facts, owner=owner,
+                                   backend=backend_obj, index=ctx.index_for_drafting()[0],
+                                   base_seed=int(seed_value or 0)):
                 if isinstance(event, Outcome):
                     outcome = event
                     break
@@ -485,15 +479,17 @@ def build_draft_tab(ctx: AppContext, client_id: gr.BrowserState, draft_id: gr.Br
                     if time.monotonic() - last > YIELD_EVERY:
                         last = time.monotonic()
                         yield [gr.update(), gr.update(value=buf), gr.update(), gr.update(), gr.update()]
-            if outcome.error is not None or outcome.value is None:  # the old text stays
-                yield [render.heading_html(old.heading, old.level), gr.update(value=old.text), gr.update(), gr.update(),
-                       f"✖ 重新生成失败，原文已保留：{render.esc(outcome.error)}"]
+            result = outcome.value
+            if outcome.error is not None or result is None or not result.ok:  # her text stays, in the box too
+                why = result.message if result is not None else f"重新生成失败，原文已保留：{outcome.error}"
+                current = ctx.store.get(did, owner).report.section(old.id)
+                yield [render.heading_html(current.heading, current.level), gr.update(value=current.text),
+                       gr.update(), gr.update(), f"✖ {render.esc(why)}"]
                 return
-            new: SectionDraft = outcome.value
-            ctx.store.replace_section(did, new, version_note=f"重新生成：{new.heading}", owner=owner)
+            new: SectionDraft = result.section
             yield [render.heading_html(new.heading, new.level), gr.update(value=new.text),
                    render.warnings_html(new.warnings), render.exemplar_cards(new.exemplars),
-                   f"✔ 已重新生成：{render.esc(new.heading)}"]
+                   f"✔ {render.esc(result.message)}"]
 
         slot.regen.click(on_regen, inputs=[client_id, draft_id, view.section_ids, backend, base_url, model, api_key,
                                            seed, *fields],
@@ -512,11 +508,7 @@ def build_draft_tab(ctx: AppContext, client_id: gr.BrowserState, draft_id: gr.Br
         report = ctx.store.get(did, owner).report
         folder = ctx.owner_folder(owner, did)
         name = _safe_name(report.title)
-        if fmt == "docx":
-            path = Path(export_docx(report, folder / f"{name}.docx"))
-        else:
-            path = folder / f"{name}.md"
-            path.write_text(export_markdown(report), encoding="utf-8")
+        path = export_report(report, folder / f"{name}.{fmt}")
         return gr.update(value=str(path), visible=True), f"✔ 已导出 {render.esc(path.name)}，请点击下方文件名下载。"
 
     def export_as_docx(request: gr.Request, client, did):
