@@ -7,7 +7,9 @@ from pathlib import Path
 import gradio as gr
 
 from draftkit.checks import ReportText, run_checks
+from draftkit.checks.annotate import annotate_docx
 from draftkit.checks.models import CHECK_LABELS, SEVERITY_LABELS
+from draftkit.checks.proofread import load_overlay, not_an_error
 from draftkit.facts import load_facts
 from draftkit.ui import render
 from draftkit.ui.context import AppContext
@@ -150,8 +152,6 @@ def build_check_tab(ctx: AppContext, client_id: gr.BrowserState, draft_id: gr.Br
         return load_facts(Path(path)) if path else None
 
     def _overlay():
-        from draftkit.checks.proofread import load_overlay
-
         return load_overlay(settings=ctx.settings)
 
     def _done(result, rt, path):
@@ -190,8 +190,6 @@ def build_check_tab(ctx: AppContext, client_id: gr.BrowserState, draft_id: gr.Br
         return _done(result, rt, None)
 
     def annotate(request: gr.Request, client, state, with_tracked):
-        from draftkit.checks.annotate import annotate_docx
-
         if not state or not state.get("path") or Path(state["path"]).suffix.lower() != ".docx":
             return gr.update(), "批注版需要先体检一份上传的 .docx 文件（草稿请在“起草”页导出后再上传）。"
         src = Path(state["path"])
@@ -207,8 +205,6 @@ def build_check_tab(ctx: AppContext, client_id: gr.BrowserState, draft_id: gr.Br
         return gr.update(value=str(out), visible=True), msg
 
     def mark_not_error(state, choice):
-        from draftkit.checks.proofread import not_an_error
-
         if not state or choice is None:
             return gr.update(), "请先选择一条校对提示。"
         f = state["result"].findings[int(choice)]
