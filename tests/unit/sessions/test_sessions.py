@@ -44,6 +44,15 @@ def draft(store: DraftStore, facts):
     return store.create(facts=facts, report=report, owner="甲"), report
 
 
+def _edited(store: DraftStore, did: str, report):
+    """Her own edit of a body section, saved; returns (draft id, the section as drafted)."""
+    section = _body(report)
+    edited = report.model_copy(deep=True)
+    edited.section(section.id).text = "她自己改过的文字。"
+    store.save(did, report=edited, owner="甲")
+    return did, section
+
+
 def _body(report):
     return next(s for s in report.sections if s.skeleton and s.text and not s.id.startswith("practice"))
 
@@ -82,11 +91,7 @@ def Backend_template() -> Backend:  # noqa: N802 - reads like the class it makes
 
 
 def test_a_failed_regeneration_keeps_her_text_and_says_why(store: DraftStore, draft, facts):
-    did, report = draft
-    section = _body(report)
-    edited = report.model_copy(deep=True)
-    edited.section(section.id).text = "她自己改过的文字。"
-    store.save(did, report=edited, owner="甲")
+    did, section = _edited(store, *draft)
     versions_before = store.versions(did, "甲")
 
     result = regenerate_section(store, did, section.id, facts, owner="甲", backend=RateLimited())
@@ -99,11 +104,7 @@ def test_a_failed_regeneration_keeps_her_text_and_says_why(store: DraftStore, dr
 
 
 def test_a_successful_regeneration_keeps_the_replaced_text_as_a_version(store: DraftStore, draft, facts):
-    did, report = draft
-    section = _body(report)
-    edited = report.model_copy(deep=True)
-    edited.section(section.id).text = "她自己改过的文字。"
-    store.save(did, report=edited, owner="甲")
+    did, section = _edited(store, *draft)
 
     result = regenerate_section(store, did, section.id, facts, owner="甲", backend=Backend_template(), base_seed=3)
 
