@@ -12,6 +12,7 @@ import typer
 from typer.core import TyperGroup
 
 from draftkit import __version__
+from draftkit.retrieval.manifest import IndexUnavailable
 
 
 class _Root(TyperGroup):
@@ -19,8 +20,6 @@ class _Root(TyperGroup):
     ``error: index <dir>: <problem>. Rebuild it with: <command>``, and exit status 1 (no traceback)."""
 
     def invoke(self, ctx):  # noqa: ANN001, ANN201 - click's signature
-        from draftkit.retrieval.manifest import IndexUnavailable
-
         try:
             return super().invoke(ctx)
         except IndexUnavailable as exc:

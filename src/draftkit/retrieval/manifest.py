@@ -12,6 +12,7 @@ from pydantic import BaseModel, Field, ValidationError
 
 from draftkit.errors import DraftkitError
 from draftkit.retrieval.atomic import MANIFEST_FILE
+from draftkit.retrieval.store import recorded_sources
 
 FORMAT = "draftkit-index"
 FORMAT_VERSION = 1
@@ -152,8 +153,6 @@ def missing_manifest(index_dir: Path) -> IndexUnavailable:
     has ``--force`` and the sources recorded in the store (``store.recorded_sources``). Other files there:
     ``IndexMissing`` saying so (a build will not replace that folder).
     """
-    from draftkit.retrieval.store import recorded_sources
-
     if is_remnant(index_dir):
         return IndexCorrupt(index_dir, "manifest.json is missing but the folder holds the rest of an index",
                             recorded_sources(index_dir / "store.sqlite"))
