@@ -197,10 +197,7 @@ def sniff_office(data: bytes) -> str | None:
         return "zip"
     if data.startswith(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"):
         return "ole"
-    head = data[:4096]
-    for bom in (b"\xef\xbb\xbf",):
-        if head.startswith(bom):
-            head = head[len(bom):]
+    head = data[:4096].removeprefix(b"\xef\xbb\xbf")
     if re.match(rb"\s*MIME-Version\s*:", head, re.IGNORECASE) or re.search(rb"Content-Type:\s*multipart/related",
                                                                            head[:2048], re.IGNORECASE):
         return "mht"
