@@ -87,6 +87,17 @@ def _own_units(index: Any, facts: Facts) -> list[str]:
     return [u for u in units if any(same_unit(u, x) for x in (facts.unit, facts.org_name))]
 
 
+def _excluded(index: Any, facts: Facts, warnings: list[str]) -> list[str]:
+    """``excluded_documents`` when there is an index; a failure is a warning, never an error."""
+    if index is None:
+        return []
+    try:
+        return excluded_documents(index, facts)
+    except Exception as exc:  # retrieval is help, not a requirement
+        warnings.append(f"读取范文库文档列表失败（{type(exc).__name__}: {exc}）。")
+        return []
+
+
 def find_exemplars(index: Any, section: SectionPlan, facts: Facts, exclude_docs: list[str],
                    k: int = EXEMPLARS_PER_SECTION) -> list[Exemplar]:
     """Past passages of the section's kind (not from the same unit and year): the unit's own earlier
@@ -272,12 +283,7 @@ def draft_report(facts: Facts, index: Any = None, backend: Backend | str | None 
     t_plan = time.perf_counter()
     emit("plan", report.model_copy(deep=True))
 
-    exclude: list[str] = []
-    if index is not None:
-        try:
-            exclude = excluded_documents(index, facts)
-        except Exception as exc:
-            warnings.append(f"读取范文库文档列表失败（{type(exc).__name__}: {exc}）。")
+    exclude = _excluded(index, facts, warnings)
     section_warnings: dict[str, list[str]] = {sp.id: [] for sp in plan.sections}
     exemplars = {sp.id: _exemplars_for(index, sp, facts, exclude, section_warnings[sp.id]) for sp in plan.sections}
     t_retrieval = time.perf_counter()
@@ -344,12 +350,7 @@ def draft_section(report: Report, section_id: str, facts: Facts, index: Any = No
     others = [s.text or s.skeleton for s in report.sections if s.id != section_id]
     skeleton = render_skeleton(plan, sp, facts, settings, avoid=others).text
     warnings: list[str] = []
-    exclude: list[str] = []
-    if index is not None:
-        try:
-            exclude = excluded_documents(index, facts)
-        except Exception as exc:
-            warnings.append(f"读取范文库文档列表失败（{type(exc).__name__}: {exc}）。")
+    exclude = _excluded(index, facts, warnings)
     exemplars = _exemplars_for(index, sp, facts, exclude, warnings)
     model_run = ModelRun(settings)
     if index is not None and not backend.uses_skeleton:
