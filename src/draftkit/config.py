@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
+import yaml
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -72,3 +73,23 @@ def prompts_path(*parts: str, settings: Settings | None = None) -> Path:
     """A path inside the prompts directory (outlines, section templates, data tables)."""
     s = settings or get_settings()
     return Path(s.prompts_dir).joinpath(*parts)
+
+
+def load_data(name: str | Path, settings: Settings | None = None) -> Any:
+    """A YAML data file: ``name`` inside the prompts directory (``"checks.yaml"``,
+    ``"phrases/theory.yaml"``) or a path. Parsed once and kept until the file changes (its
+    modification time and size are looked at on every call, a few microseconds); an empty file is
+    ``{}``. The result is shared: callers must not change it. Raises FileNotFoundError naming the file
+    (it ships in prompts/; check DRAFTKIT_PROMPTS_DIR) and yaml.YAMLError for a broken one."""
+    p = Path(name) if Path(name).is_absolute() else prompts_path(str(name), settings=settings)
+    try:
+        st = p.stat()
+    except OSError:
+        raise FileNotFoundError(f"data file missing: {p} (it ships in prompts/; check DRAFTKIT_PROMPTS_DIR)") from None
+    return _parse_yaml(str(p), st.st_mtime_ns, st.st_size)
+
+
+@lru_cache(maxsize=256)
+def _parse_yaml(path: str, mtime_ns: int, size: int) -> Any:
+    data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    return {} if data is None else data

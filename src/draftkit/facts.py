@@ -22,7 +22,6 @@ import datetime as dt
 import json
 import re
 from collections.abc import Iterable, Mapping
-from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal
 
@@ -38,7 +37,7 @@ from pydantic import (
     model_validator,
 )
 
-from draftkit.config import prompts_path
+from draftkit.config import load_data
 from draftkit.errors import DraftkitError
 from draftkit.practices import load_catalogue
 from draftkit.section_kinds import SECTION_KINDS
@@ -50,10 +49,9 @@ ReportKind = Literal["annual_summary", "half_year_summary", "secretary_review"]
 FACTS_SUFFIXES = (".yaml", ".yml", ".json", ".xlsx")
 
 
-@lru_cache(maxsize=1)
 def facts_schema() -> dict[str, Any]:
     """The Chinese side of the facts model (``prompts/facts_schema.yaml``)."""
-    return yaml.safe_load(prompts_path("facts_schema.yaml").read_text(encoding="utf-8"))
+    return load_data("facts_schema.yaml")
 
 
 def field_label(path: str) -> str:

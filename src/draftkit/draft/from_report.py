@@ -21,13 +21,10 @@ from __future__ import annotations
 import re
 import typing
 from dataclasses import dataclass, field
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-import yaml
-
-from draftkit.config import prompts_path
+from draftkit.config import load_data
 from draftkit.era import load_era
 from draftkit.facts import Facts, OrgType, parse_facts
 from draftkit.ingest.models import Document
@@ -42,14 +39,8 @@ _MASK_BEFORE = set("Xx*＊×※")
 _MASKED_UNIT = re.compile(r"[Xx*＊×※]{1,}|某")
 
 
-@lru_cache(maxsize=2)
-def _rules_cached(path: str, mtime: float) -> dict[str, Any]:
-    return yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
-
-
 def _rules() -> dict[str, Any]:
-    p = prompts_path("from_report.yaml")
-    return _rules_cached(str(p), p.stat().st_mtime)
+    return load_data("from_report.yaml")
 
 
 @dataclass

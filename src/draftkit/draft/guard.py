@@ -29,14 +29,13 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import BaseModel, Field
 
 from draftkit.checks.document import ReportText
 from draftkit.checks.era import check_era
 from draftkit.checks.fidelity import fact_strings, unsupported_facts, unused_facts
 from draftkit.checks.reuse import NGRAM, copy_ratio
-from draftkit.config import prompts_path
+from draftkit.config import load_data, prompts_path
 from draftkit.draft.plan import MARKER_RE, EraContext
 from draftkit.era import load_era
 from draftkit.facts import Facts, field_label
@@ -101,15 +100,9 @@ def _paragraph_texts(text: str) -> list[str]:
     return [line for line in text.split("\n") if line.strip()]
 
 
-@lru_cache(maxsize=4)
-def _guard_data_cached(path: str, mtime: float) -> dict[str, Any]:
-    return yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
-
-
 def guard_data(settings: Any = None) -> dict[str, Any]:
     """``prompts/guard.yaml`` (cached until the file changes)."""
-    p = prompts_path("guard.yaml", settings=settings)
-    return _guard_data_cached(str(p), p.stat().st_mtime)
+    return load_data("guard.yaml", settings=settings)
 
 
 def _msg(key: str, **values: Any) -> str:

@@ -22,7 +22,7 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, Field
 
-from draftkit.config import Settings, prompts_path
+from draftkit.config import Settings, load_data, prompts_path
 from draftkit.era import load_era
 from draftkit.errors import DraftkitError
 from draftkit.facts import Facts
@@ -238,14 +238,8 @@ class ReportPlan(BaseModel):
         raise KeyError(section_id)
 
 
-@lru_cache(maxsize=1)
-def _common_phrases_cached(path: str, mtime: float) -> dict[str, Any]:
-    return yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
-
-
 def common_phrases(settings: Settings | None = None) -> dict[str, Any]:
-    p = prompts_path("phrases", "common.yaml", settings=settings)
-    return _common_phrases_cached(str(p), p.stat().st_mtime)
+    return load_data("phrases/common.yaml", settings=settings)
 
 
 def subject_for(facts: Facts, settings: Settings | None = None) -> tuple[str, str]:

@@ -14,14 +14,12 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from functools import lru_cache
-from pathlib import Path
 from typing import Any
 
 import jinja2
-import yaml
 from pydantic import BaseModel, Field
 
-from draftkit.config import Settings, prompts_path
+from draftkit.config import Settings, load_data, prompts_path
 from draftkit.draft.plan import (
     ReportPlan,
     SectionPlan,
@@ -56,17 +54,12 @@ class Skeleton(BaseModel):
 # Phrase banks
 
 
-@lru_cache(maxsize=64)
-def _bank_cached(path: str, mtime: float) -> dict[str, Any]:
-    return yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
-
-
 def phrase_bank(name: str, settings: Settings | None = None) -> dict[str, Any]:
     """``prompts/phrases/<name>.yaml`` (empty when there is none)."""
     p = prompts_path("phrases", f"{name}.yaml", settings=settings)
     if not p.is_file():
         return {}
-    return _bank_cached(str(p), p.stat().st_mtime)
+    return load_data(p)
 
 
 def phrase_options(bank: str, slot: str, year: int, settings: Settings | None = None) -> list[str]:

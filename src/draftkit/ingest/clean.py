@@ -14,8 +14,9 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from functools import lru_cache
 
+from draftkit.config import load_data
 from draftkit.ingest.models import Placeholder, Removal
-from draftkit.ingest.textutil import compile_any, data_key, ends_sentence, load_data
+from draftkit.ingest.textutil import compile_any, data_key, ends_sentence
 from draftkit.textsafe import LINE_BREAK_CHARS
 from draftkit.zh import CJK_PUNCT, HAN, HEADING_START_RE, cn_to_int
 

@@ -13,7 +13,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
-from draftkit.ingest.textutil import data_key, load_data
+from draftkit.config import load_data
+from draftkit.ingest.textutil import data_key
 from draftkit.section_kinds import SECTION_KINDS
 
 __all__ = ["classify_kind", "kind_after", "heading_kinds", "body_scores", "KindTable", "kind_table"]

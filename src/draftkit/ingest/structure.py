@@ -14,9 +14,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 
+from draftkit.config import load_data
 from draftkit.ingest.clean import normalize_punctuation
 from draftkit.ingest.models import Block, Heading
-from draftkit.ingest.textutil import data_key, load_data
+from draftkit.ingest.textutil import data_key
 from draftkit.zh import CN_TEN, HAN, HEADING_START_RE, cn_to_int
 
 __all__ = ["Structure", "parse_structure", "find_headings", "find_title", "find_year", "find_unit",

@@ -5,13 +5,8 @@ under ``prompts/`` (cleaning, section kinds, structure words). Chinese-text help
 from __future__ import annotations
 
 import re
-from functools import cache
-from pathlib import Path
-from typing import Any
 
-import yaml
-
-from draftkit.config import get_settings, prompts_path
+from draftkit.config import get_settings
 from draftkit.zh import CLOSERS
 
 #: Characters after which a line is finished (sentence ends, clause ends, colons).
@@ -32,23 +27,6 @@ def ends_sentence(line: str) -> bool:
         return True
     # a closing bracket that ends a parenthetical after a sentence end: "…。）"
     return False
-
-
-@cache
-def _load_yaml(path: str) -> dict[str, Any]:
-    p = Path(path)
-    if not p.is_file():
-        raise FileNotFoundError(f"data file missing: {p} (it ships in prompts/; check DRAFTKIT_PROMPTS_DIR)")
-    with p.open(encoding="utf-8") as fh:
-        data = yaml.safe_load(fh) or {}
-    if not isinstance(data, dict):
-        raise ValueError(f"{p}: expected a mapping at the top level")
-    return data
-
-
-def load_data(name: str) -> dict[str, Any]:
-    """A YAML data file from the prompts directory (cached per path)."""
-    return _load_yaml(str(prompts_path(name)))
 
 
 _KEYS: dict[tuple[int, str], str] = {}
