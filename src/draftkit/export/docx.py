@@ -3,7 +3,7 @@
 Starts from python-docx's default template and rewrites what matters in code: page and grid,
 every style the report uses (fonts on ``w:ascii``/``w:hAnsi``/``w:eastAsia``, theme-font attributes
 removed), odd/even page-number footers with a PAGE field, the signature block, and highlighted
-【待补充】 markers. The layout numbers come from ``templates/official_layout.yaml``.
+【待补充】 markers. The layout numbers come from ``prompts/export/official_layout.yaml``.
 """
 
 from __future__ import annotations

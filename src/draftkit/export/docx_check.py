@@ -17,22 +17,21 @@ import zipfile
 from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-import yaml
 from docx import Document
 from docx.document import Document as DocxDocument
 from docx.oxml.ns import qn
 from lxml import etree
 from pydantic import BaseModel, Field
 
+from draftkit.config import load_data
 from draftkit.errors import DraftkitError
-from draftkit.export.layout import TEMPLATES_DIR, TWIPS_PER_PT, Layout, load_layout, twips_to_mm
+from draftkit.export.layout import TWIPS_PER_PT, Layout, load_layout, twips_to_mm
 from draftkit.zh import heading_number_regexes, official_date, parse_date
 
-MESSAGES_PATH = TEMPLATES_DIR / "check_messages.yaml"
+MESSAGES = "export/check_messages.yaml"  # in the prompts directory
 _CJK_RE = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 _AMBIGUOUS_RE = re.compile(r"[“”‘’—…·]")
 _PAGE_FIELD_RE = re.compile(r"(?<![A-Z])PAGE(?![A-Z])")
@@ -112,10 +111,8 @@ def format_issues(issues: list[LayoutIssue]) -> str:
 # text resources
 
 
-@lru_cache(maxsize=1)
 def _texts() -> dict[str, Any]:
-    with open(MESSAGES_PATH, encoding="utf-8") as fh:
-        return yaml.safe_load(fh)
+    return load_data(MESSAGES)
 
 
 def _v(key: str, **kw: Any) -> str:

@@ -1,6 +1,6 @@
 """The official layout (GB/T 9704-2012) as data: what the exporter writes and the checker checks.
 
-The numbers and font names live in ``templates/official_layout.yaml``; this module reads them into a
+The numbers and font names live in ``prompts/export/official_layout.yaml``; this module reads them into a
 typed ``Layout`` and derives the values Word wants (twips, half-points, the grid's ``charSpace``).
 """
 
@@ -13,13 +13,13 @@ import unicodedata
 from functools import lru_cache
 from pathlib import Path
 
-import yaml
 from pydantic import BaseModel, Field
 
+from draftkit.config import load_data
 from draftkit.zh import official_date
 
-TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
-DEFAULT_LAYOUT_PATH = TEMPLATES_DIR / "official_layout.yaml"
+#: the layout data file, inside the prompts directory (a wheel ships it as draftkit/prompts)
+DEFAULT_LAYOUT = "export/official_layout.yaml"
 
 TWIPS_PER_MM = 1440 / 25.4
 TWIPS_PER_PT = 20
@@ -190,13 +190,15 @@ def _compile(pattern: str) -> re.Pattern[str]:
     return re.compile(pattern)
 
 
-@lru_cache(maxsize=4)
-def _load_cached(path: str) -> Layout:
-    with open(path, encoding="utf-8") as fh:
-        data = yaml.safe_load(fh)
-    return Layout.model_validate(data)
+_layouts: dict[str, tuple[object, Layout]] = {}
 
 
 def load_layout(path: str | Path | None = None) -> Layout:
-    """The layout from ``path`` (default: the bundled GB/T 9704 layout). Cached per path."""
-    return _load_cached(str(Path(path or DEFAULT_LAYOUT_PATH).resolve()))
+    """The layout from ``path`` (default: ``prompts/export/official_layout.yaml``, GB/T 9704-2012),
+    validated once per version of the file (:func:`draftkit.config.load_data`)."""
+    key = str(path or DEFAULT_LAYOUT)
+    data = load_data(Path(path).resolve() if path else DEFAULT_LAYOUT)
+    hit = _layouts.get(key)
+    if hit is None or hit[0] is not data:
+        hit = _layouts[key] = (data, Layout.model_validate(data))
+    return hit[1]

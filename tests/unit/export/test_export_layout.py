@@ -1,4 +1,4 @@
-"""The layout numbers derived from templates/official_layout.yaml (GB/T 9704-2012)."""
+"""The layout numbers derived from prompts/export/official_layout.yaml (GB/T 9704-2012)."""
 
 from __future__ import annotations
 
