@@ -165,6 +165,8 @@ def main(argv: list[str] | None = None) -> int:
                   f"repaired {row['repaired_facts']:2} ({row['repair_sentences']} sentences)  "
                   f"invented {len(row['invented'])}  body {row['body_chars']} / {row['template_chars']} "
                   f"= {row['ratio']}  {row['seconds']} s", flush=True)
+            if args.json:  # after every file, so a long run that is stopped keeps what it measured
+                args.json.write_text(json.dumps(results, ensure_ascii=False, indent=1), encoding="utf-8")
     finally:
         if proc is not None:
             proc.terminate()
@@ -177,8 +179,6 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{'all':32} kept {kept}/{secs} = {kept / secs:.0%}  removed {sum(r['removed'] for r in results)}  "
               f"repaired {sum(r['repaired_facts'] for r in results)}  invented {sum(len(r['invented']) for r in results)}  "
               f"body {body / base:.2f} x  {sum(r['seconds'] for r in results):.0f} s")
-    if args.json:
-        args.json.write_text(json.dumps(results, ensure_ascii=False, indent=1), encoding="utf-8")
     return 0
 
 
