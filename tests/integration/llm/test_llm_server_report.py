@@ -3,7 +3,7 @@
 
 No section may fall back for a server or a prompt reason (a failed call, an overflowing prompt, a
 deadline); the guard may still remove sentences or the whole model text, with its reason. The facts
-file is the short one (8 sections) and answers are held to 192 tokens, so that this runs in a few
+file is the short one (8 sections) and answers are held to 160 tokens, so that this runs in a few
 minutes on 2 cores."""
 
 from __future__ import annotations
@@ -31,11 +31,14 @@ NOT_THE_GUARD = ("模型调用失败", "模型调用出错", "不再调用模型
 def test_a_whole_report_through_a_real_llama_cpp_server(llama_server: str, samples_dir: Path, tmp_path: Path):
     facts_path = samples_dir / "facts" / "liuxi_chengguan_2025_gaps.yaml"
     out = tmp_path / "report.json"
-    env = {**os.environ, "DRAFTKIT_LLM_MAX_TOKENS": "192", "DRAFTKIT_LLM_CONTEXT": "2048",  # the fixture's n_ctx
-           "DRAFTKIT_LLM_TIMEOUT": "300", "DRAFTKIT_LLM_DEADLINE": "900", "DRAFTKIT_LLM_MODEL": ""}
+    # generous time limits: on a quiet 2-core machine this takes a few minutes, on a loaded one much longer,
+    # and a timeout would be a server reason (what this test must not see)
+    env = {**os.environ, "DRAFTKIT_LLM_MAX_TOKENS": "160", "DRAFTKIT_LLM_CONTEXT": "2048",  # the fixture's n_ctx
+           "DRAFTKIT_LLM_TIMEOUT": "1200", "DRAFTKIT_LLM_FIRST_BYTE_TIMEOUT": "600", "DRAFTKIT_LLM_DEADLINE": "0",
+           "DRAFTKIT_LLM_MODEL": ""}
     cmd = [sys.executable, "-c", "from draftkit.cli import main; main()", "draft", str(facts_path), "--no-index",
            "--backend", "openai", "--base-url", llama_server, "--json", str(out)]
-    done = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=1200)
+    done = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=5400)
     assert done.returncode == 0, done.stderr[-3000:]
     report = Report.model_validate(json.loads(out.read_text(encoding="utf-8")))
     assert report.backend == "openai"
