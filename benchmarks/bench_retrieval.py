@@ -202,7 +202,7 @@ def cmd_query(args: argparse.Namespace) -> dict:
              ("hybrid+mmr", queries, {"mmr": 0.5}), ("hybrid passage", passages, {})]
     results: dict[str, dict] = {}
     for cached in (False, True):
-        ix._query_vectors.clear()
+        ix.clear_query_cache()
         if cached:  # the index's own query cache (what drafting uses: all section queries embedded at once)
             ix.encode_queries(queries + passages)
         for name, qs, kw in cases:
@@ -211,7 +211,7 @@ def cmd_query(args: argparse.Namespace) -> dict:
             for i in range(args.runs):
                 q = qs[i % len(qs)]
                 if not cached:
-                    ix._query_vectors.clear()
+                    ix.clear_query_cache()
                 t0 = time.perf_counter()
                 ix.search(q, k=10, mode=mode, **kw)
                 times.append((time.perf_counter() - t0) * 1000)

@@ -31,6 +31,11 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="DRAFTKIT_", extra="ignore")
 
     index_dir: Path = Path("index")
+    #: Where the index lives when not in ``index_dir``: a Milvus Lite ``*.db`` folder or a Milvus
+    #: server ``http://host:19530`` (``retrieval/base.py``); empty: the ``index_dir`` directory.
+    index_uri: str = ""
+    milvus_collection: str = "draftkit"  # prefix of the Milvus collections (chunks, sentences, documents)
+    milvus_token: str = ""  # "user:password" or an API key, for a Milvus server with authentication
     model_dir: Path = Field(default_factory=lambda: Path.home() / ".cache" / "draftkit" / "models")
     data_dir: Path = Path("var")  # drafts database, uploads, exports
     prompts_dir: Path = Field(default_factory=_default_prompts_dir)

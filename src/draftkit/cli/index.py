@@ -51,7 +51,7 @@ class _Bars:
             return
         from tqdm import tqdm
 
-        labels = {"ingest": "读取文件", "embed": "计算向量", "index": "写入索引"}
+        labels = {"ingest": "读取文件", "embed": "计算向量", "index": "写入索引", "write": "写入文档"}
         bar = self.bars.get(stage)
         if bar is None:
             bar = self.bars[stage] = tqdm(total=total, desc=labels.get(stage, stage), file=sys.stderr, leave=True)

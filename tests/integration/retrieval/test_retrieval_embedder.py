@@ -14,11 +14,11 @@ from draftkit.retrieval.dense import sentence_units
 
 
 @pytest.fixture(scope="module")
-def sentences(index: Index) -> list[str]:
+def sentences(faiss_index: Index) -> list[str]:
     """Chinese sentences from the indexed chunks (seeds and samples), made at test time."""
     seen: dict[str, None] = {}
-    for doc in index.documents():
-        for chunk in index.chunks(doc.doc_id):
+    for doc in faiss_index.documents():
+        for chunk in faiss_index.chunks(doc.doc_id):
             for s in sentence_units(chunk.text):
                 if 10 <= len(s) <= 160:
                     seen.setdefault(s, None)

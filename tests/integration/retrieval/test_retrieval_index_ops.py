@@ -35,8 +35,9 @@ def names(ix: Index) -> set[str]:
     return {Path(d.path).name for d in ix.documents()}
 
 
-def test_an_index_reopens_with_the_same_answers(built_index_dir: Path, index: Index,
+def test_an_index_reopens_with_the_same_answers(built_index_dir: Path, faiss_index: Index,
                                                 retrieval_settings: Settings) -> None:
+    index = faiss_index
     again = Index.open(built_index_dir, settings=retrieval_settings)
     try:
         for query in ("红色教育基地 参观", "师德师风 有偿补课"):
@@ -244,7 +245,8 @@ def test_a_build_killed_midway_leaves_the_old_index_usable(index_copy: Path, sam
     assert not staging.exists()
 
 
-def test_lexical_side_keeps_units_as_words(index: Index) -> None:
+def test_lexical_side_keeps_units_as_words(faiss_index: Index) -> None:
+    index = faiss_index
     words = set((Path(index.path) / "userdict.txt").read_text(encoding="utf-8").split())
     assert "青禾市第二中学" in words and "三会一课" in words
     assert np.all(np.diff([h.score for h in index.search("青禾市第二中学", k=5, mode="lexical")]) <= 0)

@@ -12,7 +12,7 @@ def test_batch_encoded_queries_give_the_same_vectors_and_hits(index: Index) -> N
     index.clear_query_cache()
     batch = index.encode_queries(queries)
     assert batch.shape == (3, index.embedder.dim)
-    assert all(q in index._query_vectors for q in queries)
+    assert all(q in index.query_cache for q in queries)
     single = index.embedder.encode_queries([queries[1]])[0]
     assert float(np.dot(batch[1], single)) > 0.999  # same embedding as a one-off encode
     cached_hits = [h.chunk.id for h in index.search(queries[0], k=5)]
@@ -22,9 +22,9 @@ def test_batch_encoded_queries_give_the_same_vectors_and_hits(index: Index) -> N
 
 
 def test_query_cache_is_bounded(index: Index) -> None:
-    from draftkit.retrieval.index import QUERY_CACHE_SIZE
+    from draftkit.retrieval.base import QUERY_CACHE_SIZE
 
     index.encode_queries([f"第{i}条检索语句" for i in range(QUERY_CACHE_SIZE + 20)])
-    assert len(index._query_vectors) == QUERY_CACHE_SIZE
+    assert len(index.query_cache) == QUERY_CACHE_SIZE
     index.clear_query_cache()
-    assert not index._query_vectors
+    assert not len(index.query_cache)
