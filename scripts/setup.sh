@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Set up draftkit on a fresh machine (Python 3.11, pip, gcc): a venv in .venv with everything installed.
 #   scripts/setup.sh           the app: torch (CPU), draftkit with the UI extra
-#   scripts/setup.sh --test    also: test tools, Chromium + LibreOffice + CJK fonts (Debian, when root),
+#   scripts/setup.sh --test    also: test tools, Chromium + LibreOffice + CJK fonts + PostgreSQL (Debian, when root),
+#                              pymilvus + milvus-lite, psycopg + argon2-cffi,
 #                              llama-cpp-python (portable build) and the local Qwen2.5-0.5B model
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -17,6 +18,8 @@ if [ "$WITH_TEST" = 1 ] && command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = 
   command -v soffice >/dev/null 2>&1 || need+=(libreoffice-writer)
   command -v pdftoppm >/dev/null 2>&1 || need+=(poppler-utils)
   [ -d /usr/share/fonts/opentype/noto ] || need+=(fonts-noto-cjk)
+  # PostgreSQL server binaries (initdb, pg_ctl): the tests start a throw-away cluster on a free port
+  ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need+=(postgresql)
   if [ ${#need[@]} -gt 0 ]; then
     echo "== apt-get install ${need[*]}"
     apt-get update -q
@@ -30,7 +33,7 @@ python -m pip install -q --upgrade pip
 # torch first, pinned: the CPU wheel of this version is what we test with (an unpinned torch pulls CUDA).
 python -m pip install -q torch==2.13.0
 if [ "$WITH_TEST" = 1 ]; then
-  python -m pip install -q -e ".[ui,dev]"
+  python -m pip install -q -e ".[ui,dev,milvus,server]"
   bash .ci/install_llm.sh
 else
   python -m pip install -q -e ".[ui]"

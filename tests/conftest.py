@@ -52,3 +52,26 @@ def sample_index_of(tmp_path_factory, samples_dir: Path):
         return built[key]
 
     return build
+
+
+@pytest.fixture(scope="session")
+def postgres_cluster():
+    """A real PostgreSQL server for this session (tests/postgres_cluster.py), removed afterwards."""
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).parent))
+    from postgres_cluster import Cluster
+
+    cluster = Cluster().start()
+    yield cluster
+    cluster.stop()
+
+
+@pytest.fixture
+def postgres_url(postgres_cluster, request) -> str:
+    """A fresh, empty database on the session's PostgreSQL server."""
+    import re
+    import uuid
+
+    name = re.sub(r"\W", "_", request.node.name.lower())[:40] + "_" + uuid.uuid4().hex[:6]
+    return postgres_cluster.create_database(name)

@@ -30,7 +30,7 @@ from draftkit.config import Settings
 
 if TYPE_CHECKING:
     from draftkit.ingest.models import Chunk
-    from draftkit.retrieval.search import Hit
+    from draftkit.retrieval.ranking import Hit
 
 #: Query embeddings kept per open index.
 QUERY_CACHE_SIZE = 512

@@ -63,7 +63,7 @@ from draftkit.retrieval.manifest import (
     IndexUnavailable,
     rebuild_command,
 )
-from draftkit.retrieval.search import (
+from draftkit.retrieval.ranking import (
     FUSIONS,
     MODES,
     PASSAGE_MIN_OVERLAP,

@@ -1,4 +1,7 @@
-"""Drafts persist in SQLite: a draft (its facts and current report) and a history of versions.
+"""Drafts persist in a database: a draft (its facts and current report) and a history of versions.
+
+The database is SQLite (one file, the default) or PostgreSQL (``DRAFTKIT_DATABASE_URL``), see
+``store/db.py``; the schema and its migrations are the same for both.
 
 Every edit updates the draft at once (a refresh or a server restart loses nothing); a version is
 kept for each generation, each regeneration and each finished edit, and any two can be diffed.
@@ -7,17 +10,20 @@ A draft belongs to an ``owner`` (the UI passes the browser's client id, or the l
 the UI runs with ``--auth``). Reads and writes that name an owner only see that owner's drafts: a
 draft of someone else is reported as not found, so one session can neither list, open nor
 overwrite another's draft. ``owner=None`` means "no restriction" (the CLI and tests).
+
+Optimistic versioning: every write raises the draft's ``revision`` by one. A caller that passes
+``expected_revision`` (the revision it loaded) to ``save`` / ``update_section_text`` /
+``update_part`` / ``replace_section`` gets ``DraftConflict`` instead of overwriting when someone
+else saved in between; the UI then offers "已被他人修改" with the choice of loading their version
+or keeping its own (saving again without ``expected_revision``). Nothing is lost either way:
+the other session's text stays in the versions.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import difflib
-import sqlite3
-import threading
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -27,27 +33,7 @@ from pydantic import BaseModel
 from draftkit.errors import DraftkitError
 from draftkit.facts import Facts
 from draftkit.report import Report, SectionDraft
-
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS drafts (
-    id TEXT PRIMARY KEY,
-    owner TEXT,
-    title TEXT NOT NULL,
-    facts_json TEXT,
-    report_json TEXT,
-    created_at TEXT NOT NULL,
-    updated_at TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS versions (
-    draft_id TEXT NOT NULL REFERENCES drafts(id) ON DELETE CASCADE,
-    number INTEGER NOT NULL,
-    note TEXT NOT NULL,
-    report_json TEXT NOT NULL,
-    created_at TEXT NOT NULL,
-    PRIMARY KEY (draft_id, number)
-);
-CREATE INDEX IF NOT EXISTS drafts_owner ON drafts(owner, updated_at);
-"""
+from draftkit.store.db import Database, open_database
 
 UNTITLED = "未命名草稿"
 
@@ -57,6 +43,16 @@ class DraftNotFound(DraftkitError, KeyError):
 
     def __str__(self) -> str:
         return f"找不到草稿：{self.args[0] if self.args else ''}"
+
+
+class DraftConflict(DraftkitError, RuntimeError):
+    """The draft was saved by someone else since ``expected_revision`` (已被他人修改)."""
+
+    def __init__(self, draft_id: str, expected: int, current: int) -> None:
+        self.draft_id = draft_id
+        self.expected = expected
+        self.current = current
+        super().__init__(f"草稿已被他人修改（您打开的是第{expected}次保存，现在已是第{current}次）：{draft_id}")
 
 
 class DraftInfo(BaseModel):
@@ -81,6 +77,8 @@ class StoredDraft:
     report: Report | None
     created_at: str
     updated_at: str
+    revision: int = 1
+    unit: str | None = None
 
 
 @dataclass(frozen=True)
@@ -102,60 +100,53 @@ def draft_title(facts: Facts | None = None, report: Report | None = None) -> str
 
 
 class DraftStore:
-    """One SQLite file (WAL mode); safe to share between the UI's worker threads.
+    """Drafts in a database (``store/db.py``): a SQLite path or a ``postgresql://`` URL; safe to share
+    between the UI's worker threads and, on PostgreSQL, between processes.
 
-    Read-modify-write operations (editing one section, replacing one section) run in one
-    ``BEGIN IMMEDIATE`` transaction, so two edits of the same draft never lose each other.
+    Read-modify-write operations (editing one section, replacing one section) run in one transaction
+    that locks the draft's row (SQLite: ``BEGIN IMMEDIATE``; PostgreSQL: ``SELECT … FOR UPDATE``), so
+    two edits of the same draft never lose each other.
     """
 
-    def __init__(self, path: Path | str):
-        self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._lock = threading.RLock()
-        with self._connect() as db:
-            db.execute("PRAGMA journal_mode=WAL")
-            db.executescript(_SCHEMA)
+    def __init__(self, location: Path | str | Database):
+        self.db = location if isinstance(location, Database) else open_database(location)
+        self.path = getattr(self.db, "path", None)
 
-    @contextmanager
-    def _connect(self, write: bool = False) -> Iterator[sqlite3.Connection]:
-        db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
-        db.execute("PRAGMA foreign_keys=ON")
-        try:
-            if write:
-                with self._lock:
-                    db.execute("BEGIN IMMEDIATE")
-                    try:
-                        yield db
-                    except BaseException:
-                        db.execute("ROLLBACK")
-                        raise
-                    db.execute("COMMIT")
-            else:
-                yield db
-        finally:
-            db.close()
+    def _connect(self, write: bool = False):  # noqa: ANN202 - a context manager of the dialect's connection
+        return self.db.transaction(write)
 
-    @staticmethod
-    def _owned_row(db: sqlite3.Connection, draft_id: str | None, owner: str | None, columns: str) -> tuple:
+    def _owned_row(self, db, draft_id: str | None, owner: str | None, columns: str, *, lock: bool = False,
+                   expected_revision: int | None = None) -> tuple:
         if not draft_id:
             raise DraftNotFound(draft_id)
-        row = db.execute(f"SELECT owner, {columns} FROM drafts WHERE id = ?", (draft_id,)).fetchone()
+        row = db.execute(f"SELECT owner, revision, {columns} FROM drafts WHERE id = ?"
+                         + (self.db.lock_row() if lock else ""), (draft_id,)).fetchone()
         if row is None or (owner is not None and row[0] != owner):
             raise DraftNotFound(draft_id)
-        return row[1:]
+        if expected_revision is not None and int(expected_revision) != row[1]:
+            raise DraftConflict(draft_id, int(expected_revision), row[1])
+        return tuple(row[2:])
+
+    def revision(self, draft_id: str, owner: str | None = None) -> int:
+        """The draft's current revision (raised by one at every write)."""
+        with self._connect() as db:
+            (rev,) = self._owned_row(db, draft_id, owner, "revision")
+        return int(rev)
 
     # -- drafts -----------------------------------------------------------------------------
     def create(self, facts: Facts | None = None, report: Report | None = None, owner: str | None = None,
-               note: str = "生成全文") -> str:
-        """A new draft; with a report, its first version (``note``) is kept too."""
+               note: str = "生成全文", unit: str | None = None) -> str:
+        """A new draft (revision 1); with a report, its first version (``note``) is kept too. ``unit``: the
+        unit (school) it belongs to, for per-unit access (default: the facts' unit)."""
         draft_id = uuid.uuid4().hex
         now = _now()
+        unit = unit or (facts.unit if facts is not None else None) or None
         with self._connect(write=True) as db:
             db.execute(
-                "INSERT INTO drafts (id, owner, title, facts_json, report_json, created_at, updated_at)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?)",
+                "INSERT INTO drafts (id, owner, title, facts_json, report_json, created_at, updated_at, unit)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                 (draft_id, owner, draft_title(facts, report), facts.model_dump_json() if facts else None,
-                 report.model_dump_json() if report else None, now, now),
+                 report.model_dump_json() if report else None, now, now, unit),
             )
             if report is not None:
                 self._add_version(db, draft_id, report.model_dump_json(), note)
@@ -171,13 +162,14 @@ class DraftStore:
 
     def get(self, draft_id: str | None, owner: str | None = None) -> StoredDraft:
         with self._connect() as db:
-            row = self._owned_row(db, draft_id, owner, "owner, title, facts_json, report_json, created_at, updated_at")
-        own, title, facts_json, report_json, created, updated = row
+            row = self._owned_row(db, draft_id, owner,
+                                  "owner, title, facts_json, report_json, created_at, updated_at, revision, unit")
+        own, title, facts_json, report_json, created, updated, revision, unit = row
         return StoredDraft(
             id=str(draft_id), owner=own, title=title,
             facts=Facts.model_validate_json(facts_json) if facts_json else None,
             report=Report.model_validate_json(report_json) if report_json else None,
-            created_at=created, updated_at=updated,
+            created_at=created, updated_at=updated, revision=int(revision), unit=unit,
         )
 
     def load(self, draft_id: str, owner: str | None = None) -> tuple[Facts | None, Report | None]:
@@ -185,11 +177,13 @@ class DraftStore:
         return d.facts, d.report
 
     def save(self, draft_id: str, *, facts: Facts | None = None, report: Report | None = None,
-             version_note: str | None = None, owner: str | None = None) -> int | None:
-        """Update the draft's current state; with ``version_note`` also keep a version (its number)."""
+             version_note: str | None = None, owner: str | None = None,
+             expected_revision: int | None = None) -> int | None:
+        """Update the draft's current state; with ``version_note`` also keep a version (its number).
+        ``expected_revision``: raise ``DraftConflict`` when the draft was saved since (see the module)."""
         with self._connect(write=True) as db:
-            self._owned_row(db, draft_id, owner, "id")
-            sets, args = ["updated_at = ?"], [_now()]
+            self._owned_row(db, draft_id, owner, "id", lock=True, expected_revision=expected_revision)
+            sets, args = ["updated_at = ?", "revision = revision + 1"], [_now()]
             if facts is not None:
                 sets.append("facts_json = ?")
                 args.append(facts.model_dump_json())
@@ -206,53 +200,57 @@ class DraftStore:
                 return self._add_version(db, draft_id, report.model_dump_json(), version_note)
         return None
 
-    def update_section_text(self, draft_id: str, section_id: str, text: str, owner: str | None = None) -> Report:
+    def update_section_text(self, draft_id: str, section_id: str, text: str, owner: str | None = None,
+                            expected_revision: int | None = None) -> Report:
         """Store one section's edited text in the draft's current report (atomic; no new version)."""
-        return self._edit(draft_id, owner, lambda r: setattr(r.section(section_id), "text", text))
+        return self._edit(draft_id, owner, lambda r: setattr(r.section(section_id), "text", text), expected_revision)
 
     def update_part(self, draft_id: str, part: Literal["title", "opening", "closing"], text: str,
-                    owner: str | None = None) -> Report:
+                    owner: str | None = None, expected_revision: int | None = None) -> Report:
         """Store the edited title, opening paragraph or closing paragraph (atomic; no new version)."""
         if part not in ("title", "opening", "closing"):
             raise ValueError(f"不能编辑的部分：{part}")
-        return self._edit(draft_id, owner, lambda r: setattr(r, part, text))
+        return self._edit(draft_id, owner, lambda r: setattr(r, part, text), expected_revision)
 
-    def _edit(self, draft_id: str, owner: str | None, change) -> Report:
+    def _edit(self, draft_id: str, owner: str | None, change, expected_revision: int | None = None) -> Report:
         with self._connect(write=True) as db:
-            (report_json,) = self._owned_row(db, draft_id, owner, "report_json")
+            (report_json,) = self._owned_row(db, draft_id, owner, "report_json", lock=True,
+                                             expected_revision=expected_revision)
             if report_json is None:
                 raise DraftNotFound(f"{draft_id}（尚未生成正文）")
             report = Report.model_validate_json(report_json)
             change(report)
-            db.execute("UPDATE drafts SET report_json = ?, title = ?, updated_at = ? WHERE id = ?",
-                       (report.model_dump_json(), draft_title(None, report), _now(), draft_id))
+            db.execute("UPDATE drafts SET report_json = ?, title = ?, updated_at = ?, revision = revision + 1"
+                       " WHERE id = ?", (report.model_dump_json(), draft_title(None, report), _now(), draft_id))
         return report
 
     def replace_section(self, draft_id: str, section: SectionDraft, version_note: str | None = None,
-                        owner: str | None = None) -> Report:
+                        owner: str | None = None, expected_revision: int | None = None) -> Report:
         """Put a regenerated section in place of the one with the same id (atomic), optionally versioned."""
         with self._connect(write=True) as db:
-            (report_json,) = self._owned_row(db, draft_id, owner, "report_json")
+            (report_json,) = self._owned_row(db, draft_id, owner, "report_json", lock=True,
+                                             expected_revision=expected_revision)
             if report_json is None:
                 raise DraftNotFound(f"{draft_id}（尚未生成正文）")
             report = Report.model_validate_json(report_json)
             report.section(section.id)  # KeyError when the section is not in this draft
             report.sections = [section if s.id == section.id else s for s in report.sections]
             payload = report.model_dump_json()
-            db.execute("UPDATE drafts SET report_json = ?, updated_at = ? WHERE id = ?", (payload, _now(), draft_id))
+            db.execute("UPDATE drafts SET report_json = ?, updated_at = ?, revision = revision + 1 WHERE id = ?",
+                       (payload, _now(), draft_id))
             if version_note:
                 self._add_version(db, draft_id, payload, version_note)
         return report
 
     def delete(self, draft_id: str, owner: str | None = None) -> None:
         with self._connect(write=True) as db:
-            self._owned_row(db, draft_id, owner, "id")
+            self._owned_row(db, draft_id, owner, "id", lock=True)
             db.execute("DELETE FROM drafts WHERE id = ?", (draft_id,))
 
     def list(self, owner: str | None = None, limit: int = 50) -> list[DraftInfo]:
         """Drafts, newest first; with ``owner`` only that owner's."""
         sql = ("SELECT d.id, d.title, d.updated_at, (SELECT COUNT(*) FROM versions v WHERE v.draft_id = d.id)"
-               " FROM drafts d {where} ORDER BY d.updated_at DESC, d.rowid DESC LIMIT ?")
+               f" FROM drafts d {{where}} ORDER BY d.updated_at DESC, d.{self.db.insertion_order} DESC LIMIT ?")
         with self._connect() as db:
             if owner is None:
                 rows = db.execute(sql.format(where=""), (limit,)).fetchall()
@@ -262,7 +260,7 @@ class DraftStore:
 
     # -- versions ---------------------------------------------------------------------------
     @staticmethod
-    def _add_version(db: sqlite3.Connection, draft_id: str, payload: str, note: str) -> int:
+    def _add_version(db, draft_id: str, payload: str, note: str) -> int:  # noqa: ANN001 - the dialect's connection
         last, prev = db.execute(
             "SELECT number, report_json FROM versions WHERE draft_id = ? ORDER BY number DESC LIMIT 1",
             (draft_id,)).fetchone() or (0, None)
@@ -275,7 +273,7 @@ class DraftStore:
     def add_version(self, draft_id: str, note: str, report: Report | None = None, owner: str | None = None) -> int:
         """Keep a version of ``report`` (default: the draft's current report); unchanged → the last number."""
         with self._connect(write=True) as db:
-            (report_json,) = self._owned_row(db, draft_id, owner, "report_json")
+            (report_json,) = self._owned_row(db, draft_id, owner, "report_json", lock=True)
             payload = report.model_dump_json() if report is not None else report_json
             if payload is None:
                 raise DraftNotFound(f"{draft_id}（尚未生成正文）")
