@@ -38,6 +38,9 @@ class Settings(BaseSettings):
     milvus_token: str = ""  # "user:password" or an API key, for a Milvus server with authentication
     model_dir: Path = Field(default_factory=lambda: Path.home() / ".cache" / "draftkit" / "models")
     data_dir: Path = Path("var")  # drafts database, uploads, exports
+    #: Drafts, versions and users in PostgreSQL (``postgresql://user:password@host:5432/draftkit``, psycopg 3);
+    #: empty: a SQLite file ``data_dir/drafts.sqlite3`` (``store/db.py``).
+    database_url: str = ""
     prompts_dir: Path = Field(default_factory=_default_prompts_dir)
     samples_dir: Path = REPO_ROOT / "samples"
 

@@ -68,7 +68,7 @@ def open_index(index: Any) -> Any:
     which names the directory and the command that rebuilds it)."""
     if index is None or hasattr(index, "search"):
         return index
-    return Index.open(Path(index))
+    return Index.open(index)
 
 
 def run_checks(doc: Any, facts: Facts | None = None, year: int | None = None, index: Any = None,

@@ -22,8 +22,11 @@ from draftkit.retrieval.embed import EmbedderUnavailable
 from draftkit.retrieval.eval import DEFAULT_EVAL_SET, EvalSetError, evaluate, load_eval_set
 
 
-def _index_dir(index: Path | None) -> Path:
-    return index if index is not None else Path(get_settings().index_dir)
+def _index_dir(index: Path | None) -> Path | str:
+    """--index, else DRAFTKIT_INDEX_URI, else DRAFTKIT_INDEX_DIR: a directory or a Milvus URI (retrieval/base.py)."""
+    from draftkit.retrieval.base import index_location
+
+    return index_location(index, get_settings())
 
 
 def _fail(message: str, code: int = 1) -> typer.Exit:

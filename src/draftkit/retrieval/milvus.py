@@ -524,6 +524,16 @@ def _embedder(uri: str, settings: Settings, props: dict[str, str]) -> Embedder:
 # --------------------------------------------------------------------------- reading
 
 
+def has_index(uri: str, settings: Settings | None = None) -> bool:
+    """Whether the Milvus location holds a draftkit index (its three collections exist)."""
+    s = settings or get_settings()
+    cols = _Collections(_client(milvus_uri(uri) or uri, s), s.milvus_collection)
+    try:
+        return cols.exist()
+    finally:
+        cols.client.close()
+
+
 class MilvusIndex(SearchIndex):
     """An index in Milvus (Lite or server), opened for searching. ``MilvusIndex.open(uri)``, or ``Index.open(uri)``."""
 

@@ -53,7 +53,7 @@ def browser_state_key(data_dir: Path) -> str:
 @dataclass
 class AppContext:
     settings: Settings
-    index_dir: Path
+    index_dir: Path | str  # a directory, or a Milvus URI (retrieval/base.py)
     data_dir: Path
     store: DraftStore
     export_dir: Path
@@ -75,11 +75,14 @@ class AppContext:
         upload_dir = data / "corpus"
         for d in (data, export_dir, upload_dir):
             d.mkdir(parents=True, exist_ok=True)
+        from draftkit.retrieval.base import index_location
+
+        location = index_location(index_dir, settings)
         return cls(
             settings=settings,
-            index_dir=Path(index_dir or settings.index_dir).resolve(),
+            index_dir=location.resolve() if isinstance(location, Path) else location,
             data_dir=data,
-            store=DraftStore(data / "drafts.sqlite3"),
+            store=DraftStore(settings.database_url or data / "drafts.sqlite3"),
             export_dir=export_dir,
             upload_dir=upload_dir,
             browser_key=browser_state_key(data),
@@ -92,6 +95,10 @@ class AppContext:
         return self.data_dir / "gradio"
 
     def has_index(self) -> bool:
+        if isinstance(self.index_dir, str):  # Milvus: its collections exist
+            from draftkit.retrieval.milvus import has_index
+
+            return has_index(self.index_dir, self.settings)
         return (self.index_dir / "manifest.json").is_file()
 
     def index(self) -> Index | None:

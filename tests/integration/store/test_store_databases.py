@@ -134,3 +134,39 @@ def test_an_unreachable_server_is_a_clear_error_without_the_password(postgres_cl
 
 def test_both_dialects_have_the_same_migrations() -> None:
     assert [(n, name) for n, name, _ in migrations("sqlite")] == [(n, name) for n, name, _ in migrations("postgresql")]
+
+
+def test_accounts_see_only_what_their_role_and_unit_allow(location: str) -> None:
+    from draftkit.store.users import UserError, UserStore
+
+    users = UserStore(location)
+    li = users.add("li", "secretary", "qinghe-2024", unit="青禾市第三实验小学")
+    wang = users.add("wang", "secretary", "liuxi-2024!", unit="柳溪县实验小学")
+    zhao = users.add("zhao", "reviewer", "reviewer-2024")
+    for bad in (("li", "secretary", "another-pass", "X"), ("x1", "secretary", "long-enough", None),
+                ("x2", "teacher", "long-enough", None), ("x3", "admin", "short", None)):
+        with pytest.raises(UserError):
+            users.add(bad[0], bad[1], bad[2], unit=bad[3])
+    assert users.authenticate("li", "qinghe-2024") == li and users.authenticate("li", "wrong-pass") is None
+    assert users.authenticate("nobody", "qinghe-2024") is None
+    with UserStore(location).db.transaction() as db:  # stored as an argon2id hash, never the password
+        (digest,) = db.execute("SELECT password_hash FROM users WHERE name = 'li'").fetchone()
+    assert digest.startswith("$argon2id$") and "qinghe-2024" not in digest
+
+    store = DraftStore(location)
+    mine = store.create(report=_report(), owner=li.access)
+    theirs = store.create(report=_report("柳溪县实验小学"), owner=wang.access)
+    assert store.get(mine).unit == "青禾市第三实验小学" and store.get(theirs).unit == "柳溪县实验小学"
+    assert [d.id for d in store.list(owner=li.access)] == [mine]
+    for call in (lambda: store.get(theirs, owner=li.access), lambda: store.versions(theirs, owner=li.access),
+                 lambda: store.update_section_text(theirs, "s0", "改", owner=li.access),
+                 lambda: store.delete(theirs, owner=li.access)):
+        with pytest.raises(DraftNotFound):  # another unit's draft, even by its exact id, does not exist for her
+            call()
+    assert {d.id for d in store.list(owner=zhao.access)} == {mine, theirs}
+    assert store.get(theirs, owner=zhao.access).report.unit == "柳溪县实验小学"
+    from draftkit.store.drafts import DraftReadOnly
+
+    with pytest.raises(DraftReadOnly):
+        store.update_section_text(theirs, "s0", "审核人不能改", owner=zhao.access)
+    assert store.get(theirs).report.section("s0").text == "支部现有党员31名。"
