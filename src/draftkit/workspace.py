@@ -31,6 +31,7 @@ from draftkit.export import export_report
 from draftkit.facts import Facts, load_facts
 from draftkit.report import Report
 from draftkit.retrieval import BuildResult, DocumentInfo, Hit, Index, add_paths, build_index, remove_document
+from draftkit.retrieval.base import index_location
 from draftkit.retrieval.manifest import IndexMissing
 
 __all__ = ["Workspace", "WorkspaceError"]
@@ -53,7 +54,8 @@ class Workspace:
 
     def __init__(self, path: PathLike | None = None, *, settings: Settings | None = None) -> None:
         self.settings = settings or get_settings()
-        self.path = Path(path) if path is not None else Path(self.settings.index_dir)
+        #: an index directory, or a Milvus URI (``*.db`` / ``http://host:19530``, retrieval/base.py)
+        self.path: Path | str = index_location(path, self.settings)
         self.last_build: BuildResult | None = None
         self._index: Index | None = None
         self._lock = threading.RLock()

@@ -37,7 +37,7 @@ app = typer.Typer(
 )
 
 # Modules under draftkit.cli that define `register(app)`; each is added when present.
-_COMMAND_MODULES = ["ingest", "index", "facts", "draft", "export", "check", "models", "ui"]
+_COMMAND_MODULES = ["ingest", "index", "facts", "draft", "export", "check", "models", "ui", "users"]
 
 
 def _version(value: bool) -> None:

@@ -132,6 +132,9 @@ def serve(host: str = "127.0.0.1", port: int = 7860, auth: str | None = None, in
     os.environ["GRADIO_TEMP_DIR"] = str(ctx.gradio_dir)  # uploads and served files stay in the data folder
     os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
     ensure_index(ctx)
+    if credentials is None and ctx.users.has_users():  # accounts (`draftkit users add`) sign in
+        users = ctx.users
+        credentials = lambda name, password: users.authenticate(name, password) is not None  # noqa: E731
     demo = build_app(ctx=ctx)
     demo.queue(default_concurrency_limit=4)
     print(f"draftkit 界面：http://{host}:{port}" + ("（需要登录）" if credentials else ""), flush=True)

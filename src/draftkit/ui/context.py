@@ -13,7 +13,10 @@ from typing import Any
 
 from draftkit.config import Settings
 from draftkit.retrieval import Index
-from draftkit.store.drafts import DraftStore
+from draftkit.retrieval.base import index_location
+from draftkit.retrieval.milvus import has_index as milvus_has_index
+from draftkit.store.drafts import DraftStore, Owner
+from draftkit.store.users import Access, UserStore
 from draftkit.workspace import Workspace
 
 log = logging.getLogger(__name__)
@@ -75,8 +78,6 @@ class AppContext:
         upload_dir = data / "corpus"
         for d in (data, export_dir, upload_dir):
             d.mkdir(parents=True, exist_ok=True)
-        from draftkit.retrieval.base import index_location
-
         location = index_location(index_dir, settings)
         return cls(
             settings=settings,
@@ -96,9 +97,7 @@ class AppContext:
 
     def has_index(self) -> bool:
         if isinstance(self.index_dir, str):  # Milvus: its collections exist
-            from draftkit.retrieval.milvus import has_index
-
-            return has_index(self.index_dir, self.settings)
+            return milvus_has_index(self.index_dir, self.settings)
         return (self.index_dir / "manifest.json").is_file()
 
     def index(self) -> Index | None:
@@ -142,16 +141,25 @@ class AppContext:
         """Drop the open index so the next call reopens it (after the corpus changed)."""
         self.workspace.reload()
 
-    def owner(self, request: Any, client_id: str | None) -> str:
-        """Whose drafts a session sees: the login name under ``--auth``, else the browser's client id.
+    @property
+    def users(self) -> UserStore:
+        """The accounts, in the drafts database."""
+        return UserStore(self.store.db)
 
-        Raises ``gr.Error`` (the request is refused) when there is neither: a blank or
-        missing id (``null``, ``""``) never matches a draft, since the store reads ``owner=None`` as
+    def owner(self, request: Any, client_id: str | None) -> Owner:
+        """Whose drafts a session sees: a signed-in account's ``Access`` (role and unit), else the login
+        name under ``--auth``, else the browser's client id. Every callback asks this from the request the
+        server authenticated, never from what the page sends, so a guessed draft id or an API call
+        reaches only what the account may see (store/drafts.py).
+
+        Raises ``gr.Error`` (the request is refused) when there is neither a login nor a client id: a blank
+        or missing id (``null``, ``""``) never matches a draft, since the store reads ``owner=None`` as
         "anyone's".
         """
         username = getattr(request, "username", None) if request is not None else None
         if username:
-            return f"user:{username}"
+            user = self.users.get(username)
+            return user.access if user is not None else f"user:{username}"
         if not self.is_client_id(client_id):
             import gradio as gr
 
@@ -163,9 +171,10 @@ class AppContext:
         """True for a usable client id (a string of at least ``CLIENT_ID_MIN_CHARS`` characters)."""
         return isinstance(value, str) and len(value.strip()) >= CLIENT_ID_MIN_CHARS
 
-    def owner_folder(self, owner: str | None, *parts: str) -> Path:
+    def owner_folder(self, owner: Owner, *parts: str) -> Path:
         """A folder under the export directory private to one owner (name hashed, never user text)."""
-        key = hashlib.sha256((owner or "anonymous").encode("utf-8")).hexdigest()[:16]
+        name = owner.owner if isinstance(owner, Access) else owner
+        key = hashlib.sha256((name or "anonymous").encode("utf-8")).hexdigest()[:16]
         folder = self.export_dir.joinpath(key, *parts)
         folder.mkdir(parents=True, exist_ok=True)
         return folder

