@@ -87,6 +87,8 @@ FORMAT_VERSION = 1
 TEXT_BYTES = 65_535
 #: Rows per insert/upsert call (gRPC messages stay well under their 64 MB limit).
 WRITE_BATCH = 500
+#: Milvus answers a query with at most this many rows (offset + limit).
+QUERY_WINDOW = 16_384
 #: Ids per ``in [...]`` filter expression.
 IDS_PER_FILTER = 1000
 _NON_WORD = re.compile(r"[^0-9a-z\u3400-\u9fff\uf900-\ufaff]+")
@@ -217,9 +219,17 @@ class _Collections:
         return int(rows[0]["count(*)"]) if rows else 0
 
     def query_all(self, name: str, filter: str, fields: list[str], batch: int = 1000) -> list[dict[str, Any]]:
-        """Every row matching ``filter`` (an iterator, so more than Milvus's 16,384-row query limit)."""
+        """Every row matching ``filter``: pages of ``query`` up to Milvus's 16,384-row window, an iterator beyond
+        (Milvus Lite lacks the timestamp call the iterator starts with and logs it; the pages avoid that)."""
+        total = self.count(name)
+        if total <= QUERY_WINDOW:
+            out: list[dict[str, Any]] = []
+            for offset in range(0, total, batch):
+                out.extend(self.client.query(name, filter=filter, output_fields=fields, offset=offset,
+                                             limit=min(batch, QUERY_WINDOW - offset)))
+            return out
         it = self.client.query_iterator(name, batch_size=batch, filter=filter, output_fields=fields)
-        out: list[dict[str, Any]] = []
+        out = []
         try:
             while True:
                 page = it.next()
@@ -309,11 +319,15 @@ def _chunk_row(doc: Document, chunk: Chunk, vec: np.ndarray) -> dict[str, Any]:
             "vector": vec.tolist()}
 
 
-def _doc_row(doc: Document, abs_path: str | None = None) -> dict[str, Any]:
-    return {"id": doc.doc_id, "path": doc.path, "abs_path": abs_path or _abs(doc.path), "sha256": doc.sha256,
+def _doc_row(doc: Document, stored: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The documents row; ``stored``: abs_path and ingested_at carried over from an index directory."""
+    stored = stored or {}
+    return {"id": doc.doc_id, "path": doc.path, "abs_path": stored.get("abs_path") or _abs(doc.path),
+            "sha256": doc.sha256,
             "format": doc.format or "", "title": doc.title or "", "unit": doc.unit or "",
             "year": doc.year if doc.year is not None else -1, "org_type": doc.org_type or "",
-            "report_kind": doc.report_kind or "", "n_chunks": len(doc.chunks), "ingested_at": now_iso(),
+            "report_kind": doc.report_kind or "", "n_chunks": len(doc.chunks),
+            "ingested_at": stored.get("ingested_at") or now_iso(),
             "marker": [1.0, 0.0]}
 
 
@@ -327,7 +341,7 @@ KnownVectors = dict[str, tuple[np.ndarray, np.ndarray]]
 
 
 def _write_documents(cols: _Collections, embedder: Embedder | None, docs: Sequence[Document], report: Any,
-                     known: KnownVectors | None = None, abs_paths: dict[str, str] | None = None) -> int:
+                     known: KnownVectors | None = None, stored: dict[str, dict[str, Any]] | None = None) -> int:
     """Embed (unless ``known``) and upsert documents, a group at a time; each document's row goes last,
     so that its presence means the document is complete. Returns the number of chunks written."""
     from draftkit.retrieval.index import EMBED_GROUP_CHUNKS, _groups
@@ -358,7 +372,7 @@ def _write_documents(cols: _Collections, embedder: Embedder | None, docs: Sequen
                           "vector": np.asarray(sv, np.float32).tolist()}
                          for c, svs in zip(d.chunks, sent_vecs[at : at + n], strict=True) for i, sv in enumerate(svs)]
             _upsert(cols.client, cols.sentences, sentences)
-            cols.client.upsert(cols.documents, [_doc_row(d, (abs_paths or {}).get(d.doc_id))])
+            cols.client.upsert(cols.documents, [_doc_row(d, (stored or {}).get(d.doc_id))])
             at += n
             docs_done += 1
             report("write", docs_done, len(docs))  # one document complete (its row written last)
@@ -404,7 +418,7 @@ def migrate_index(index_dir: str | os.PathLike[str], uri: str, settings: Setting
             docs.append(Document(doc_id=r["id"], path=r["path"], sha256=r["sha256"], format=r["format"] or "",
                                  title=r["title"], unit=r["unit"], year=r["year"], org_type=r["org_type"],
                                  report_kind=r["report_kind"], text="", chunks=chunks))
-        abs_paths = {r["id"]: r["abs_path"] for r in rows}
+        stored = {r["id"]: r for r in rows}
     finally:
         store.close()
     userdict = [line.split()[0] for line in _read_lines(src / USERDICT_FILE)]
@@ -416,7 +430,7 @@ def migrate_index(index_dir: str | os.PathLike[str], uri: str, settings: Setting
                                      userdict)
         props["draftkit.chunker_version"] = manifest.chunker_version
         cols.create(dim, userdict, stop, props)
-        written = _write_documents(cols, None, docs, _progress_fn(progress), known, abs_paths)
+        written = _write_documents(cols, None, docs, _progress_fn(progress), known, stored)
         _flush(cols)
         n_docs, n_chunks = cols.count(cols.documents), cols.count(cols.chunks)
     finally:

@@ -65,8 +65,8 @@ def test_the_same_chunks_and_answers_as_the_directory(faiss_index: Index, milvus
             for mode in ("dense", "lexical", "hybrid"):
                 ours = [h.chunk.id for h in mv.search(query, k=3, mode=mode)]
                 theirs = [h.chunk.id for h in faiss_index.search(query, k=3, mode=mode)]
-                assert ours[0] == theirs[0], (query, mode, ours, theirs)
-                assert len(set(ours) & set(theirs)) >= 2, (query, mode, ours, theirs)
+                # the same vectors give the same dense ranking; two BM25 engines may order near-ties apart
+                assert ours == theirs if mode == "dense" else len(set(ours) & set(theirs)) >= 2, (query, mode)
 
 
 def test_native_hybrid_search_answers_with_filters(milvus_index_uri: str, retrieval_settings: Settings) -> None:
