@@ -152,3 +152,43 @@ def test_another_embedder_or_no_index_is_a_clear_error(milvus_index_uri: str, tm
         Index.open(milvus_index_uri, settings=Settings(embed_model="BAAI/bge-m3"))
     with pytest.raises(IndexMissing, match=r"collections .* are missing.*draftkit index build"):
         Index.open(str(tmp_path / "empty.db"))
+
+
+def test_a_milvus_server_by_its_url(built_index_dir: Path, faiss_index: Index, tmp_path: Path,
+                                    retrieval_settings: Settings) -> None:
+    """``http://host:port``: the same calls against a Milvus gRPC server (Milvus Lite's ``server`` command
+    stands in for a Milvus standalone here; pymilvus speaks the same protocol to both)."""
+    import socket
+    import subprocess
+    import sys
+    import time
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    server = subprocess.Popen([sys.executable, "-m", "milvus_lite", "server", "--data-dir", str(tmp_path / "milvus"),
+                               "--host", "127.0.0.1", "--port", str(port)],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                break
+            except OSError:
+                time.sleep(0.3)
+        uri = f"http://127.0.0.1:{port}"
+        migrate_index(built_index_dir, uri, retrieval_settings)
+        settings = retrieval_settings.model_copy(update={"index_uri": uri})
+        with Index.open(None, settings=settings) as ix:  # DRAFTKIT_INDEX_URI picks the server
+            assert isinstance(ix, MilvusIndex) and ix.info()["chunks"] == faiss_index.info()["chunks"]
+            query = "师德师风 有偿补课"
+            assert [h.chunk.id for h in ix.search(query, k=3, mode="dense")] == \
+                [h.chunk.id for h in faiss_index.search(query, k=3, mode="dense")]
+        doc = faiss_index.documents()[0]
+        assert remove_document(uri, doc.doc_id, settings=retrieval_settings).doc_id == doc.doc_id
+        with Index.open(uri, settings=retrieval_settings) as ix:
+            assert ix.info()["documents"] == len(faiss_index.documents()) - 1
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
