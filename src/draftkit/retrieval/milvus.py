@@ -777,8 +777,10 @@ class MilvusIndex(SearchIndex):
             missing = [c for c in pool if c not in lex]
             if missing and fusion == "convex":  # every pooled chunk is judged by both sides' scores
                 lex.update(self._lexical_scores(query, len(missing), _in("id", missing)))
-            if fusion == "rrf":
-                scored = {c: s for c, s in rrf([dense_ids, lex_ids]).items()}
+            if fusion == "rrf":  # ranking.rrf takes integer ids: positions in the pool stand in for chunk ids
+                at = {c: i for i, c in enumerate(pool)}
+                fused = rrf([[at[c] for c in dense_ids], [at[c] for c in lex_ids if c in at]])
+                scored = {pool[i]: s for i, s in fused.items()}
             else:
                 fused = convex(np.asarray([dense[c] for c in pool]), np.asarray([lex.get(c, 0.0) for c in pool]),
                                self.settings.dense_weight)

@@ -23,7 +23,8 @@ from draftkit.export import export_report
 from draftkit.facts import Facts, facts_schema, load_facts, save_facts
 from draftkit.report import Report, SectionDraft
 from draftkit.sessions import keep_facts, regenerate_section
-from draftkit.store.drafts import DraftNotFound
+from draftkit.store.drafts import DraftConflict, DraftNotFound, DraftReadOnly
+from draftkit.store.users import Access
 from draftkit.ui import render
 from draftkit.ui.context import AppContext
 from draftkit.ui.facts_form import FactsForm, build_facts_form
@@ -191,6 +192,15 @@ def build_draft_tab(ctx: AppContext, client_id: gr.BrowserState, draft_id: gr.Br
                 drafts = gr.Dropdown(label="我的草稿", choices=[], interactive=True, elem_id="drafts", scale=5)
                 new_draft = gr.Button("＋ 新建草稿", size="md", scale=1, min_width=120, elem_id="new-draft")
             status = gr.HTML("", elem_id="draft-status", padding=False)
+            # Someone else saved this draft since this page loaded it (optimistic revisions, store/drafts.py):
+            # her edit is held back until she chooses.
+            with gr.Row(visible=False, elem_id="dk-conflict") as conflict_row:
+                gr.HTML("<div class='dk-report-warn'>⚠ 已被他人修改：这份草稿在您打开后已由他人保存。"
+                        "您刚才的修改尚未保存，请选择：</div>", padding=False)
+                load_theirs = gr.Button("载入最新内容（放弃我这处修改）", size="sm", elem_id="conflict-load")
+                keep_mine = gr.Button("保留我的修改（覆盖这一处）", size="sm", elem_id="conflict-keep")
+            revision = gr.State(None)  # the revision of the draft this page shows
+            pending = gr.State(None)  # (target, text) of the edit held back by a conflict
             ready = gr.HTML("", elem_id="dk-ready", elem_classes=["dk-hidden"], padding=False)
             view = build_report_view()
             with gr.Row():
@@ -251,13 +261,15 @@ def build_draft_tab(ctx: AppContext, client_id: gr.BrowserState, draft_id: gr.Br
             stored = None
         if stored is None:
             return [None, gr.update(choices=draft_choices(owner), value=None), note,
-                    *FactsForm.values(None), *ReportView.values(None), *version_updates(owner, None)]
+                    *FactsForm.values(None), *ReportView.values(None), *version_updates(owner, None), None,
+                    gr.update(visible=False)]
         form_values = FactsForm.values(stored.facts) if stored.facts else [gr.update() for _ in fields]
         return [stored.id, gr.update(choices=draft_choices(owner), value=stored.id),
                 note or f"已打开草稿：{render.esc(stored.title)}", *form_values,
-                *ReportView.values(stored.report), *version_updates(owner, stored.id)]
+                *ReportView.values(stored.report), *version_updates(owner, stored.id), stored.revision,
+                gr.update(visible=False)]
 
-    opened = [draft_id, drafts, status, *fields, *view_out, ver_a, ver_b]
+    opened = [draft_id, drafts, status, *fields, *view_out, ver_a, ver_b, revision, conflict_row]
 
     @issues_client_id
     def on_load(request: gr.Request, client, did):
@@ -370,80 +382,117 @@ def build_draft_tab(ctx: AppContext, client_id: gr.BrowserState, draft_id: gr.Br
         yield [did, msg, *ReportView.values(report)]
 
     def after_change(request: gr.Request, client, did):
+        """After this page's own write (generation, regeneration, restore): the list, the versions and the
+        revision it now shows."""
         owner = owner_of(request, client)
-        return [gr.update(choices=draft_choices(owner), value=did if did else None), *version_updates(owner, did)]
+        rev = ctx.store.revision(did, owner) if did and ctx.store.exists(did, owner) else None
+        return [gr.update(choices=draft_choices(owner), value=did if did else None), *version_updates(owner, did), rev]
 
     generate.click(run_generation, inputs=[client_id, draft_id, backend, base_url, model, api_key, seed, *fields],
                    outputs=[draft_id, status, *view_out], show_progress="hidden", concurrency_limit=4,
                    concurrency_id="generate").then(
-        after_change, inputs=[client_id, draft_id], outputs=[drafts, ver_a, ver_b], show_progress="hidden")
+        after_change, inputs=[client_id, draft_id], outputs=[drafts, ver_a, ver_b, revision], show_progress="hidden")
 
     # -- editing: every change is saved; leaving a box keeps a version --------------------------------
-    def save_edit(request: gr.Request | None, client, did, target, value):
+    def save_edit(request: gr.Request | None, client, did, target, value, rev=None) -> list:
+        """Save one box: [status, revision, conflict row, pending edit]. With ``rev`` (the revision this page
+        shows) a save that someone else's save overtook is held back and the conflict row offered."""
         owner = owner_of(request, client)
         if not did or not ctx.store.exists(did, owner):
-            return NO_DRAFT
+            return [NO_DRAFT, rev, gr.update(), gr.update()]
         try:
             if target in ("title", "opening", "closing"):
-                ctx.store.update_part(did, target, value or "", owner=owner)
+                ctx.store.update_part(did, target, value or "", owner=owner, expected_revision=rev)
             else:
-                ctx.store.update_section_text(did, target, value or "", owner=owner)
+                ctx.store.update_section_text(did, target, value or "", owner=owner, expected_revision=rev)
+        except DraftConflict:
+            return ["⚠ 已被他人修改，您的这处修改尚未保存。", rev, gr.update(visible=True), (target, value or "")]
+        except DraftReadOnly:
+            return ["⚠ 您的账号只能查看这份草稿，修改未保存。", rev, gr.update(), gr.update()]
         except KeyError:
-            return "⚠ 这一节已不在当前草稿中，未保存。"
-        return f"已自动保存（{_now()}）"
+            return ["⚠ 这一节已不在当前草稿中，未保存。", rev, gr.update(), gr.update()]
+        # the row was locked and matched ``rev``, so this save made it rev + 1
+        new_rev = rev + 1 if rev is not None else ctx.store.revision(did, owner)
+        return [f"已自动保存（{_now()}）", new_rev, gr.update(visible=False), None]
 
-    def leave_box(request: gr.Request | None, client, did, target, value) -> list:
-        """Leaving a box: save its text (in case a keystroke was missed) and keep a version."""
+    def keep_my_edit(request: gr.Request, client, did, held):
+        """The conflict's "keep mine": save the held-back edit over the other's (theirs stays in the versions)."""
         owner = owner_of(request, client)
+        if not held or not did or not ctx.store.exists(did, owner):
+            return [gr.update(), gr.update(), gr.update(visible=False), None]
+        target, value = held
+        ctx.store.add_version(did, "他人修改（被覆盖前）", owner=owner)
+        out = save_edit(request, client, did, target, value)
+        return [out[0], ctx.store.revision(did, owner), gr.update(visible=False), None]
+
+    def load_latest(request: gr.Request, client, did):
+        return open_outputs(owner_of(request, client), did, "已载入他人修改后的最新内容。")
+
+    keep_mine.click(keep_my_edit, inputs=[client_id, draft_id, pending], outputs=[status, revision, conflict_row, pending],
+                    show_progress="hidden")
+    load_theirs.click(load_latest, inputs=[client_id, draft_id], outputs=opened, show_progress="minimal")
+
+    def leave_box(request: gr.Request | None, client, did, target, value, rev=None) -> list:
+        """Leaving a box: save its text (in case a keystroke was missed) and keep a version.
+        Returns [status, version A, version B, revision, conflict row, pending edit]."""
+        owner = owner_of(request, client)
+        keep = [gr.update(), gr.update(), gr.update()]
         if not did or not ctx.store.exists(did, owner):
-            return [gr.update(), *version_updates(owner, did)]
-        report = ctx.store.get(did, owner).report
+            return [gr.update(), *version_updates(owner, did), *keep]
+        stored = ctx.store.get(did, owner)
+        report = stored.report
         if report is None:
-            return [gr.update(), *version_updates(owner, did)]
+            return [gr.update(), *version_updates(owner, did), *keep]
         try:
             current = getattr(report, target) if target in ("title", "opening", "closing") else \
                 report.section(target).text
             label = {"title": "标题", "opening": "开头", "closing": "结尾"}.get(target) or report.section(target).heading
         except KeyError:
-            return [gr.update(), *version_updates(owner, did)]
-        note = gr.update()
+            return [gr.update(), *version_updates(owner, did), *keep]
+        saved = [gr.update(), rev, gr.update(), gr.update()]
         if (value or "") != current:
-            note = save_edit(request, client, did, target, value)
+            saved = save_edit(request, client, did, target, value, rev)
+            if isinstance(saved[3], tuple):  # held back by a conflict: no version of a text not saved
+                return [saved[0], *version_updates(owner, did), *saved[1:]]
+        if isinstance(owner, Access) and not owner.can_write(stored.unit, stored.owner):
+            return [saved[0], *version_updates(owner, did), *saved[1:]]
         ctx.store.add_version(did, f"编辑：{label}", owner=owner)
-        return [note, *version_updates(owner, did)]
+        return [saved[0], *version_updates(owner, did), *saved[1:]]
 
     def part_handlers(part: str):
-        def on_edit(request: gr.Request, client, did, value):
-            return save_edit(request, client, did, part, value)
+        def on_edit(request: gr.Request, client, did, value, rev):
+            return save_edit(request, client, did, part, value, rev)
 
-        def on_blur(request: gr.Request, client, did, value):
-            return leave_box(request, client, did, part, value)
+        def on_blur(request: gr.Request, client, did, value, rev):
+            return leave_box(request, client, did, part, value, rev)
 
         return on_edit, on_blur
 
+    saved_out = [status, revision, conflict_row, pending]
+    left_out = [status, ver_a, ver_b, revision, conflict_row, pending]
     for part, box in (("title", view.title), ("opening", view.opening), ("closing", view.closing)):
         on_edit, on_blur = part_handlers(part)
-        box.input(on_edit, inputs=[client_id, draft_id, box], outputs=[status], trigger_mode="always_last",
+        box.input(on_edit, inputs=[client_id, draft_id, box, revision], outputs=saved_out, trigger_mode="always_last",
                   show_progress="hidden")
-        box.blur(on_blur, inputs=[client_id, draft_id, box], outputs=[status, ver_a, ver_b], show_progress="hidden")
+        box.blur(on_blur, inputs=[client_id, draft_id, box, revision], outputs=left_out, show_progress="hidden")
 
     def wire_slot(i: int, slot: Slot) -> None:
-        def on_edit(request: gr.Request, client, did, ids, value):
+        def on_edit(request: gr.Request, client, did, ids, value, rev):
             if i >= len(ids or []):
-                return gr.update()
-            return save_edit(request, client, did, ids[i], value)
+                return [gr.update()] * 4
+            return save_edit(request, client, did, ids[i], value, rev)
 
-        def on_blur(request: gr.Request, client, did, ids, value):
+        def on_blur(request: gr.Request, client, did, ids, value, rev):
             if i >= len(ids or []):
-                return [gr.update()] * 3
-            return leave_box(request, client, did, ids[i], value)
+                return [gr.update()] * 6
+            return leave_box(request, client, did, ids[i], value, rev)
 
         # Gradio's Textbox fires "input" on keypress only; EDIT_JS (app.py) makes IME input, paste and
         # deletions fire it too, and leaving the box saves again, so no edit is lost.
-        slot.text.input(on_edit, inputs=[client_id, draft_id, view.section_ids, slot.text], outputs=[status],
-                        trigger_mode="always_last", show_progress="hidden")
-        slot.text.blur(on_blur, inputs=[client_id, draft_id, view.section_ids, slot.text],
-                       outputs=[status, ver_a, ver_b], show_progress="hidden")
+        slot.text.input(on_edit, inputs=[client_id, draft_id, view.section_ids, slot.text, revision],
+                        outputs=saved_out, trigger_mode="always_last", show_progress="hidden")
+        slot.text.blur(on_blur, inputs=[client_id, draft_id, view.section_ids, slot.text, revision],
+                       outputs=left_out, show_progress="hidden")
 
         # -- one section again ---------------------------------------------------------------------
         def on_regen(request: gr.Request, client, did, ids, backend_name, url, mdl, key, seed_value, *values):
@@ -495,7 +544,7 @@ def build_draft_tab(ctx: AppContext, client_id: gr.BrowserState, draft_id: gr.Br
                                            seed, *fields],
                          outputs=[slot.heading, slot.text, slot.warnings, slot.exemplars, status],
                          show_progress="hidden", concurrency_limit=4, concurrency_id="generate").then(
-            after_change, inputs=[client_id, draft_id], outputs=[drafts, ver_a, ver_b], show_progress="hidden")
+            after_change, inputs=[client_id, draft_id], outputs=[drafts, ver_a, ver_b, revision], show_progress="hidden")
 
     for i, slot in enumerate(view.slots):
         wire_slot(i, slot)
@@ -542,4 +591,4 @@ def build_draft_tab(ctx: AppContext, client_id: gr.BrowserState, draft_id: gr.Br
 
     restore_btn.click(restore, inputs=[client_id, draft_id, ver_a], outputs=[status, *view_out],
                       show_progress="minimal").then(
-        after_change, inputs=[client_id, draft_id], outputs=[drafts, ver_a, ver_b], show_progress="hidden")
+        after_change, inputs=[client_id, draft_id], outputs=[drafts, ver_a, ver_b, revision], show_progress="hidden")

