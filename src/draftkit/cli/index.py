@@ -18,14 +18,14 @@ from draftkit.retrieval import (
     build_index,
     remove_document,
 )
+from draftkit.retrieval.base import index_location
+from draftkit.retrieval.bulk import BATCH_FILES, build_in_batches
 from draftkit.retrieval.embed import EmbedderUnavailable
 from draftkit.retrieval.eval import DEFAULT_EVAL_SET, EvalSetError, evaluate, load_eval_set
 
 
 def _index_dir(index: Path | None) -> Path | str:
     """--index, else DRAFTKIT_INDEX_URI, else DRAFTKIT_INDEX_DIR: a directory or a Milvus URI (retrieval/base.py)."""
-    from draftkit.retrieval.base import index_location
-
     return index_location(index, get_settings())
 
 
@@ -54,7 +54,7 @@ class _Bars:
             return
         from tqdm import tqdm
 
-        labels = {"ingest": "读取文件", "embed": "计算向量", "index": "写入索引", "write": "写入文档"}
+        labels = {"ingest": "读取文件", "embed": "计算向量", "index": "写入索引", "write": "写入文档", "batch": "批次"}
         bar = self.bars.get(stage)
         if bar is None:
             bar = self.bars[stage] = tqdm(total=total, desc=labels.get(stage, stage), file=sys.stderr, leave=True)
@@ -129,15 +129,25 @@ def register(app: typer.Typer) -> None:
         yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask before a long build.")] = False,
         force: Annotated[bool, typer.Option("--force", help="Replace a damaged index that has lost its manifest.json "
                                                              "(a folder holding other files is never replaced).")] = False,
+        batch_files: Annotated[int | None, typer.Option(
+            "--batch-files", min=1, help="Write the index every N files (bureau-size trees; see --resume).")] = None,
+        resume: Annotated[bool, typer.Option(
+            "--resume", help="Continue an interrupted batched build: files already indexed (same content) are "
+                             "skipped.")] = False,
     ) -> None:
         """Ingest the files and write a new index, replacing the old one only when the build succeeds.
 
         The plan (files, chunks, estimated embedding time) is printed before embedding; a build estimated
-        over DRAFTKIT_BUILD_CONFIRM_SECONDS (default 600) asks first, or needs --yes."""
+        over DRAFTKIT_BUILD_CONFIRM_SECONDS (default 600) asks first, or needs --yes. With --batch-files the
+        index is written every N files, and --resume continues an interrupted build where it stopped."""
         bars = _Bars(not quiet)
         try:
-            result = build_index(paths, _index_dir(index), progress=bars, confirm=_plan_confirm(yes, bars),
-                                 force=force)
+            if batch_files or resume:
+                result = build_in_batches(paths, _index_dir(index), progress=bars, batch_files=batch_files or BATCH_FILES,
+                                          resume=resume, confirm=_plan_confirm(yes, bars))
+            else:
+                result = build_index(paths, _index_dir(index), progress=bars, confirm=_plan_confirm(yes, bars),
+                                     force=force)
         except (IndexUnavailable, EmbedderUnavailable, TimeoutError) as exc:
             raise _fail(str(exc)) from None
         finally:
@@ -145,7 +155,7 @@ def register(app: typer.Typer) -> None:
         if result.cancelled:
             _report_build(result, "built", summary=False)
             raise _fail(f"build not started; {result.index_dir} was left as it was")
-        if not result.written:
+        if not result.written and not (resume and result.unchanged):
             _report_build(result, "built", summary=False)
             raise _fail(f"no document could be indexed; {result.index_dir} was left as it was")
         _report_build(result, "built")

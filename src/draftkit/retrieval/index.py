@@ -428,7 +428,7 @@ def build_index(paths: Iterable[str | os.PathLike[str]], index_dir: str | os.Pat
     if isinstance(target, str):  # Milvus (base.py)
         from draftkit.retrieval.milvus import write_milvus
 
-        return write_milvus(target, list(paths), s, progress, replace=True)
+        return write_milvus(target, list(paths), s, progress, replace=True, confirm=confirm)
     _check_target(target, force)
     paths = list(paths)
     report = _progress_fn(progress)
@@ -518,7 +518,7 @@ def add_paths(index_dir: str | os.PathLike[str], paths: Iterable[str | os.PathLi
     if milvus_uri(index_dir) is not None:
         from draftkit.retrieval.milvus import write_milvus
 
-        return write_milvus(milvus_uri(index_dir), paths, s, progress, replace=False)
+        return write_milvus(milvus_uri(index_dir), paths, s, progress, replace=False, confirm=confirm)
     target = Path(index_dir)
     if not atomic.wait_for_published(target):
         return build_index(paths, target, s, progress, confirm=confirm)

@@ -440,11 +440,12 @@ def migrate_index(index_dir: str | os.PathLike[str], uri: str, settings: Setting
 
 
 def write_milvus(uri: str, paths: Sequence[str | os.PathLike[str]], settings: Settings, progress: Any, *,
-                 replace: bool) -> Any:
+                 replace: bool, confirm: Any = None) -> Any:
     """``build_index`` (``replace=True``: afterwards the index holds exactly ``paths``) and ``add_paths``
-    (``replace=False``) for a Milvus location. Complete documents already there are skipped, so an
+    (``replace=False``) for a Milvus location; ``confirm(plan)`` as there, before any embedding. Complete documents already there are skipped, so an
     interrupted build re-run finishes the rest; a file whose content changed replaces its old document."""
     from draftkit.retrieval.index import BuildResult, _ingest, _merge_sources, _ok_documents, _progress_fn
+    from draftkit.retrieval.plan import plan_build
 
     t0 = time.perf_counter()
     report = _progress_fn(progress)
@@ -493,6 +494,9 @@ def write_milvus(uri: str, paths: Sequence[str | os.PathLike[str]], settings: Se
             if previous is not None and previous["id"] != d.doc_id:
                 replaced.append(previous["id"])
             to_add.append(d)
+        if to_add and confirm is not None and not confirm(plan_build(results, to_add, settings)):
+            return BuildResult(index_dir=uri, files=results, documents=len(indexed), cancelled=True,
+                               seconds=time.perf_counter() - t0)
         stale = [doc_id for doc_id in indexed if doc_id not in by_doc] if replace else replaced
         for doc_id in stale:
             cols.delete_document(doc_id)
