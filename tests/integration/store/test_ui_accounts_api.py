@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import socket
-from pathlib import Path
 
 import pytest
 
@@ -24,13 +23,15 @@ def _report(unit: str, text: str) -> Report:
                   signature=Signature(unit=unit))
 
 
-@pytest.fixture
-def app(postgres_url: str, tmp_path: Path):
+@pytest.fixture(scope="module")
+def app(postgres_cluster, tmp_path_factory: pytest.TempPathFactory):
     import gradio as gr
 
     from draftkit.ui.app import build_app
     from draftkit.ui.context import AppContext
 
+    tmp_path = tmp_path_factory.mktemp("accounts_api")
+    postgres_url = postgres_cluster.create_database("accounts_api")
     settings = Settings(data_dir=tmp_path / "var", index_dir=tmp_path / "no-index", database_url=postgres_url)
     ctx = AppContext.from_settings(settings)
     ctx.skip_warm_up()
@@ -47,8 +48,15 @@ def app(postgres_url: str, tmp_path: Path):
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    demo.launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True,
-                auth=lambda name, password: users.authenticate(name, password) is not None, ssr_mode=False)
+    for attempt in range(3):  # Gradio gives up when its own probe of the new server is slow (a loaded machine)
+        try:
+            demo.launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True,
+                        auth=lambda name, password: users.authenticate(name, password) is not None, ssr_mode=False)
+            break
+        except ValueError:
+            demo.close()
+            if attempt == 2:
+                raise
     try:
         yield f"http://127.0.0.1:{port}/", drafts
     finally:
