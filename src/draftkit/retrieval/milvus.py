@@ -50,7 +50,7 @@ import numpy as np
 
 from draftkit import __version__
 from draftkit.config import Settings, get_settings
-from draftkit.ingest.models import SECTION_KINDS, Chunk, Document
+from draftkit.ingest.models import Chunk, Document
 from draftkit.retrieval.base import QueryVectorCache, SearchIndex, milvus_uri
 from draftkit.retrieval.dense import sentence_units
 from draftkit.retrieval.embed import Embedder, EmbedderUnavailable, embedder_name, get_embedder
@@ -67,17 +67,18 @@ from draftkit.retrieval.ranking import (
     FUSIONS,
     MODES,
     PASSAGE_MIN_OVERLAP,
+    PASSAGE_NGRAM,
     Hit,
     candidate_count,
     convex,
     is_passage_query,
     mmr_order,
-    ngram_set,
-    normalize_for_overlap,
     overlap,
     rrf,
 )
 from draftkit.retrieval.store import now_iso
+from draftkit.section_kinds import SECTION_KINDS
+from draftkit.zh import ngrams, normalize
 
 log = logging.getLogger(__name__)
 
@@ -790,7 +791,7 @@ class MilvusIndex(SearchIndex):
                                self.settings.dense_weight)
                 scored = {c: float(f) for c, f in zip(pool, fused, strict=True)}
             if is_passage_query(query):
-                grams = ngram_set(normalize_for_overlap(query))
+                grams = ngrams(normalize(query), PASSAGE_NGRAM)
                 for cid in scored:
                     share = overlap(grams, rows[cid]["text"])
                     if share >= PASSAGE_MIN_OVERLAP:
