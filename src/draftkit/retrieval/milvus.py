@@ -366,7 +366,9 @@ def _write_documents(cols: _Collections, embedder: Embedder | None, docs: Sequen
         at = 0
         for d in group:
             n = len(d.chunks)
-            cols.delete_document(d.doc_id)  # leftovers of an interrupted write
+            # no delete first: a document's id is its content hash and its chunks' ids follow from it, so an
+            # interrupted write re-run upserts the very same rows (a delete by filter per document made
+            # writes quadratic in Milvus Lite)
             _upsert(cols.client, cols.chunks,
                     [_chunk_row(d, c, v) for c, v in zip(d.chunks, chunk_vecs[at : at + n], strict=True)])
             sentences = [{"id": f"{c.id}#{i}", "chunk_id": c.id, "doc_id": d.doc_id,
