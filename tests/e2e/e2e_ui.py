@@ -82,13 +82,6 @@ def draft_choices(page: Page) -> list[str]:
     return [o.strip() for o in options]
 
 
-def pick_draft(page: Page, contains: str) -> None:
-    """Open the first draft in 我的草稿 whose title contains ``contains``."""
-    page.locator("#drafts input").click()
-    page.locator("ul[role=listbox] li").filter(has_text=contains).first.click()
-    expect(page.locator("#draft-status")).to_contain_text("已打开草稿")
-
-
 def export(page: Page, button: str, target_dir: Path) -> Path:
     """Click an export button, then download the file it offers; returns the saved path."""
     page.locator(f"#{button}").click()
