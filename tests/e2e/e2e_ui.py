@@ -98,3 +98,26 @@ def export(page: Page, button: str, target_dir: Path) -> Path:
 
 def open_tab(page: Page, name: str) -> None:
     page.get_by_role("tab", name=name).click()
+
+
+def import_past_report(page: Page, path: Path) -> None:
+    """Click 从往年总结导入 with a past report; wait for the facts it gives to fill the form."""
+    page.locator("#past-import").set_input_files(str(path))
+    expect(page.locator("#draft-status")).to_contain_text("已从往年总结导入", timeout=60_000)
+
+
+def tick_practice(page: Page, kind: str, kind_label: str, name: str) -> None:
+    """Open the 常规做法与工作要点 part and the section kind's accordion, then tick a practice."""
+    group = page.locator(f"#f-practices-{kind}")
+    if not group.is_visible():
+        page.locator("#f-practices").get_by_text("常规做法与工作要点").first.click()
+        page.locator("#f-practices").get_by_text(kind_label, exact=True).first.click()
+    expect(group).to_be_visible()
+    group.locator("label").filter(has_text=name).first.click()
+    expect(group.locator("label").filter(has_text=name).locator("input")).to_be_checked()
+
+
+def all_section_text(page: Page) -> str:
+    """Every visible section box's text, joined."""
+    boxes = page.locator("[id^=sec-][id$=-text] textarea")
+    return "\n".join(boxes.nth(i).input_value() for i in range(boxes.count()))

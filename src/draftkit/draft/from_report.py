@@ -18,6 +18,7 @@ Rules (patterns, verbs, measures) are data in ``prompts/from_report.yaml``.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import typing
 from dataclasses import dataclass, field
@@ -184,12 +185,15 @@ def _clean_unit(unit: str | None, rules: dict[str, Any]) -> str | None:
     return unit
 
 
-def facts_from_report(path: str | Path, year: int) -> FromReport:
-    """Read a past report and return facts for ``year`` (see the module docstring for what and how).
+def facts_from_report(path: str | Path, year: int | None = None) -> FromReport:
+    """Read a past report and return facts for ``year`` (see the module docstring for what and how);
+    ``year`` None: the year after the report's own (the current year when the report names none).
 
     Raises :class:`draftkit.ingest.load.IngestError` for a file ingest cannot read, and
     :class:`draftkit.facts.FactsError` should the result not validate (a bug)."""
     doc = ingest_file(path)
+    if year is None:
+        year = doc.year + 1 if doc.year else dt.date.today().year
     return facts_from_document(doc, year)
 
 

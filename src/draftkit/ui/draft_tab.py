@@ -17,8 +17,10 @@ from typing import Any
 import gradio as gr
 
 from draftkit.draft.backends import get_backend
+from draftkit.draft.from_report import facts_from_report
 from draftkit.draft.plan import load_outline
 from draftkit.draft.writer import draft_report
+from draftkit.errors import DraftkitError
 from draftkit.export import export_report
 from draftkit.facts import Facts, facts_schema, load_facts, save_facts
 from draftkit.report import Report, SectionDraft
@@ -171,6 +173,8 @@ def build_draft_tab(ctx: AppContext, client_id: gr.BrowserState, draft_id: gr.Br
             gr.Markdown("#### ① 本年度事实")
             facts_file = gr.File(label="导入事实文件（YAML / JSON / XLSX）", file_types=[".yaml", ".yml", ".json", ".xlsx"],
                                  elem_id="facts-upload", height=110)
+            past_import = gr.UploadButton("从往年总结导入", file_types=[".docx", ".txt", ".md", ".pdf", ".doc"],
+                                          size="sm", elem_id="past-import")
             form = build_facts_form()
             with gr.Row():
                 export_yaml = gr.Button("导出事实 YAML", size="sm", elem_id="facts-export-yaml")
@@ -309,6 +313,25 @@ def build_draft_tab(ctx: AppContext, client_id: gr.BrowserState, draft_id: gr.Br
                             + ("（新草稿）" if created else ""))
 
     facts_file.upload(import_facts, inputs=[client_id, draft_id, facts_file], outputs=opened, show_progress="hidden")
+
+    def import_past(request: gr.Request, client, path, year_value):
+        """从往年总结导入: a past report → this year's facts (numbers to confirm) in a new draft."""
+        owner = owner_of(request, client)
+        keep = [gr.update() for _ in opened]
+        if not path:
+            return keep
+        try:
+            result = facts_from_report(Path(path), int(year_value) if year_value else None)
+        except (DraftkitError, ValueError) as exc:  # a file ingest cannot read names the file and the problem
+            keep[2] = f"✖ 从往年总结导入失败：<pre>{render.esc(exc)}</pre>"
+            return keep
+        facts = result.facts
+        did = ctx.store.create(facts=facts, owner=owner)
+        skipped = "".join(f"<div>注意：{render.esc(x)}</div>" for x in result.skipped)
+        return open_outputs(owner, did, f"✔ 已从往年总结导入：{render.esc(facts.unit)} → {facts.year}年，"
+                            f"{len(facts.confirm)}项沿用的数字待核实（新草稿）{skipped}")
+
+    past_import.upload(import_past, inputs=[client_id, past_import, form.year], outputs=opened, show_progress="hidden")
 
     def facts_exporter(suffix: str):
         def export_facts(request: gr.Request, client, *values):

@@ -16,6 +16,7 @@ import pandas as pd
 
 from draftkit.facts import Facts, OrgType, facts_schema, field_label, parse_facts
 from draftkit.section_kinds import SECTION_KINDS
+from draftkit.ui.practices_form import PracticesForm, build_practices_form
 
 ORG_TYPES: list[str] = list(typing.get_args(OrgType))
 MEMBER_FIELDS = ["total", "probationary", "retired", "activists", "applicants", "developed", "staff"]
@@ -141,12 +142,13 @@ class FactsForm:
     lists: list[gr.Dataframe]  # highlights, problems, plans
     sign_unit: gr.Textbox
     sign_date: gr.Textbox
+    v2: PracticesForm  # practices, notes, confirm, last_year (facts version 2)
 
     @property
     def components(self) -> list[gr.components.Component]:
         return [self.unit, self.org_type, self.year, self.report_kind, self.org_name, self.parent_org,
                 *self.members, self.branches, self.groups, self.committee, self.activities, self.honours,
-                self.brand, *self.lists, self.sign_unit, self.sign_date]
+                self.brand, *self.lists, self.sign_unit, self.sign_date, *self.v2.components]
 
     # -- values ↔ facts ---------------------------------------------------------------------------
     @staticmethod
@@ -158,6 +160,7 @@ class FactsForm:
         branches, groups, committee, activities, honours, brand = (next(it) for _ in range(6))
         lists = {k: _column(next(it)) for k in LIST_FIELDS}
         sign_unit, sign_date = next(it), next(it)
+        v2 = PracticesForm.to_data(list(it))
         data: dict[str, Any] = {
             "unit": (unit or "").strip(),
             "org_type": org_type,
@@ -171,6 +174,7 @@ class FactsForm:
             **lists,
             "signature": {k: v for k, v in {"unit": (sign_unit or "").strip(),
                                              "date": (sign_date or "").strip()}.items() if v},
+            **v2,
         }
         for key, value in (("org_name", org_name), ("parent_org", parent_org), ("brand", brand)):
             if (value or "").strip():
@@ -187,7 +191,8 @@ class FactsForm:
         """Component values showing ``facts`` (``None``: an empty form)."""
         if facts is None:
             return ["", "党支部", None, "annual_summary", "", "", *[None] * len(MEMBER_FIELDS), None, None, "",
-                    activities_frame(), honours_frame(), "", *[list_frame(k) for k in LIST_FIELDS], "", ""]
+                    activities_frame(), honours_frame(), "", *[list_frame(k) for k in LIST_FIELDS], "", "",
+                    *PracticesForm.updates(None)]
         org_name = "" if "org_name" in facts.derived_fields else (facts.org_name or "")
         s = facts.structure
         return [
@@ -197,6 +202,7 @@ class FactsForm:
             activities_frame(facts), honours_frame(facts), facts.brand or "",
             *[list_frame(k, facts) for k in LIST_FIELDS],
             facts.signature.unit or "", facts.signature.date.isoformat() if facts.signature.date else "",
+            *PracticesForm.updates(facts),
         ]
 
 
@@ -235,8 +241,9 @@ def build_facts_form() -> FactsForm:
         brand = gr.Textbox(label=L("brand"), placeholder="如：禾苗红")
         lists = [gr.Dataframe(value=list_frame(k), label=L(k) + "（一行一条）", interactive=True, wrap=True,
                               elem_id=f"f-{k}", max_height=240) for k in LIST_FIELDS]
+    v2 = build_practices_form()
     with gr.Row():
         sign_unit = gr.Textbox(label=L("signature.unit"), placeholder="不填则用党组织全称", min_width=160)
         sign_date = gr.Textbox(label=L("signature.date"), placeholder="如 2024-12-20", min_width=120)
     return FactsForm(unit, org_type, year, report_kind, org_name, parent_org, members, branches, groups, committee,
-                     activities, honours, brand, lists, sign_unit, sign_date)
+                     activities, honours, brand, lists, sign_unit, sign_date, v2)

@@ -7,12 +7,14 @@ Translation only: the catalogue is :mod:`draftkit.practices`, validation is :fun
 
 from __future__ import annotations
 
+import html
+import re
 from dataclasses import dataclass
 from typing import Any
 
 import gradio as gr
 
-from draftkit.facts import Facts, field_label
+from draftkit.facts import Facts, field_label, value_at
 from draftkit.practices import load_catalogue
 from draftkit.section_kinds import SECTION_KINDS
 
@@ -21,6 +23,8 @@ PRACTICE_KINDS = ["theory", "organization", "conduct", "ideology", "integration"
 #: kinds whose notes the form offers (a 做法 kind, and the parts around them)
 NOTE_KINDS = ["overview", *PRACTICE_KINDS, "honours", "problems", "plans"]
 CONFIRM_CLASS = "dk-confirm"
+#: the highlight of carried-over fields (inline, so the form needs no stylesheet of its own)
+CONFIRM_STYLE = "background:#fff4d6;border-left:4px solid #e0a100;padding:6px 10px;border-radius:4px"
 
 
 def _lines(text: str | None) -> list[str]:
@@ -50,25 +54,27 @@ class PracticesForm:
 
     @property
     def components(self) -> list[gr.components.Component]:
+        """Inputs and outputs alike; ``confirm_box`` is last (shown, never read back)."""
         return [*(self.ticks[k] for k in PRACTICE_KINDS), *(self.own[k] for k in PRACTICE_KINDS),
-                *(self.notes[k] for k in NOTE_KINDS), self.state]
+                *(self.notes[k] for k in NOTE_KINDS), self.state, self.confirm_box]
 
     @staticmethod
     def to_data(values: list[Any]) -> dict[str, Any]:
         """Values in ``components`` order → ``practices``, ``notes``, ``confirm``, ``last_year`` of the facts
         data. A ticked practice that was loaded with slots (freq, count) keeps them."""
         n = len(PRACTICE_KINDS)
+        values = [v.get("value") if isinstance(v, dict) and "__type__" in v else v for v in values]  # gr.update
         ticks = dict(zip(PRACTICE_KINDS, values[:n], strict=True))
         own = dict(zip(PRACTICE_KINDS, values[n:2 * n], strict=True))
         notes = dict(zip(NOTE_KINDS, values[2 * n:2 * n + len(NOTE_KINDS)], strict=True))
-        state = values[-1] or {}
+        state = values[2 * n + len(NOTE_KINDS)] or {}
         slots: dict[str, dict[str, Any]] = state.get("slots") or {}
         practices: dict[str, list[Any]] = {}
         for kind in PRACTICE_KINDS:
             names = list(ticks[kind] or []) + [x for x in _lines(own[kind]) if x not in (ticks[kind] or [])]
             if names:
                 practices[kind] = [slots.get(f"{kind}/{name}", name) for name in names]
-        data: dict[str, Any] = {"version": 2, "practices": practices,
+        data: dict[str, Any] = {"version": state.get("version", 2), "practices": practices,
                                 "notes": {k: _lines(v) for k, v in notes.items() if _lines(v)}}
         if state.get("confirm"):
             data["confirm"] = list(state["confirm"])
@@ -85,7 +91,7 @@ class PracticesForm:
             ticks.append(names)
             own.append("")
         notes = ["\n".join(facts.notes.get(k, [])) if facts else "" for k in NOTE_KINDS]
-        return [*ticks, *own, *notes, form_state(facts)]
+        return [*ticks, *own, *notes, form_state(facts), confirm_html(facts)]
 
     @staticmethod
     def updates(facts: Facts | None) -> list[Any]:
@@ -103,7 +109,7 @@ def form_state(facts: Facts | None) -> dict[str, Any]:
         return {}
     slots = {f"{k}/{p.name}": p.model_dump(exclude_none=True)
              for k, items in facts.practices.items() for p in items if p.freq or p.count is not None}
-    state: dict[str, Any] = {"confirm": list(facts.confirm), "slots": slots}
+    state: dict[str, Any] = {"version": facts.version, "confirm": list(facts.confirm), "slots": slots}
     if facts.last_year is not None:
         state["last_year"] = facts.last_year.model_dump(mode="json", exclude_none=True)
     return state
@@ -114,9 +120,24 @@ def confirm_html(facts_or_paths: Facts | list[str] | None) -> str:
     paths = facts_or_paths.confirm if isinstance(facts_or_paths, Facts) else list(facts_or_paths or [])
     if not paths:
         return ""
-    items = "".join(f'<li class="{CONFIRM_CLASS}" data-path="{p}">{field_label(p)}（{p}）</li>' for p in paths)
-    return (f'<div class="{CONFIRM_CLASS}-box" id="f-confirm"><b>沿用往年总结的数字，请核实：</b>'
-            f"<ul>{items}</ul>草稿中这些数字后面标有【待核实】；核实无误后点“已核实”。</div>")
+    items = "".join(f'<li class="{CONFIRM_CLASS}" data-path="{p}">{_confirm_label(facts_or_paths, p)}</li>'
+                    for p in paths)
+    return (f'<div class="{CONFIRM_CLASS}-box" id="f-confirm" style="{CONFIRM_STYLE}">'
+            f"<b>沿用往年总结的数字，请核实：</b><ul>{items}</ul>"
+            "草稿中这些数字后面标有【待核实】；核实无误后点“已核实”。</div>")
+
+
+def _confirm_label(facts: Facts | list[str] | None, path: str) -> str:
+    """"党员总数：29" / "活动“支委会”次数：12" (the value shown when the facts are at hand)."""
+    label = field_label(path)
+    if isinstance(facts, Facts):
+        m = re.match(r"activities\[(\d+)\]\.(\w+)", path)
+        if m and int(m.group(1)) <= len(facts.activities):
+            label = f"活动“{facts.activities[int(m.group(1)) - 1].title}”{field_label('activities.' + m.group(2))}"
+        value = value_at(facts, path)
+        if value is not None:
+            label += f"：{value}"
+    return html.escape(label)
 
 
 def build_practices_form() -> PracticesForm:
@@ -140,4 +161,9 @@ def build_practices_form() -> PracticesForm:
                 notes[kind] = gr.Textbox(label=f"{SECTION_KINDS[kind]}：{field_label('notes')}（一行一条）", lines=1,
                                          elem_id=f"f-notes-{kind}")
     state = gr.State({})
+
+    def confirmed(st: dict[str, Any] | None) -> tuple[dict[str, Any], str]:
+        return {**(st or {}), "confirm": []}, ""
+
+    confirm_done.click(confirmed, inputs=[state], outputs=[state, confirm_box], show_progress="hidden")
     return PracticesForm(ticks, own, notes, confirm_box, confirm_done, state)

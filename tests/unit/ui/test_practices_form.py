@@ -40,7 +40,7 @@ def test_values_to_data_round_trip_keeps_slots_confirm_and_last_year():
 
 def test_ticks_own_practices_and_notes_become_facts():
     n = len(PRACTICE_KINDS)
-    values = [[] for _ in PRACTICE_KINDS] + ["" for _ in PRACTICE_KINDS] + ["" for _ in NOTE_KINDS] + [{}]
+    values = [[] for _ in PRACTICE_KINDS] + ["" for _ in PRACTICE_KINDS] + ["" for _ in NOTE_KINDS] + [{}, ""]
     values[PRACTICE_KINDS.index("theory")] = ["第一议题", "三会一课"]
     values[n + PRACTICE_KINDS.index("service")] = "护学岗\n\n 爱心驿站 "
     values[2 * n + NOTE_KINDS.index("brand")] = "“溪畔微光”党员服务队每周三下午为留守儿童辅导作业"
