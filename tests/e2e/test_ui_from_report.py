@@ -28,3 +28,38 @@ def test_import_past_report_confirm_tick_generate(page, app_server, repo_root) -
     assert "【待核实：党员总数】" in text  # carried over from 2021, not yet confirmed
     assert "党史学习教育读书班" not in text  # 2021 wording does not carry over into 2022
     assert page.external_requests == []
+
+
+def test_insert_an_exemplar_sentence_marked_as_borrowed(page, app_server, sample_facts) -> None:
+    from e2e_ui import section_box, upload_facts
+
+    open_app(page, app_server.url)
+    upload_facts(page, sample_facts["qinghe_sanshi_2024"])
+    generate(page, timeout=60_000)
+    chosen = None
+    for i in range(1, 16):
+        pick = page.locator(f"#sec-{i}-borrow-pick input")
+        if not pick.is_visible():
+            continue
+        pick.click()
+        options = page.get_by_role("option")
+        try:
+            options.first.wait_for(timeout=5_000)
+        except Exception:  # noqa: BLE001 - this section's exemplars offer no sentence; try the next
+            page.keyboard.press("Escape")
+            continue
+        chosen = options.first.inner_text().strip()
+        options.first.click()
+        break
+    assert chosen, "no section offered an exemplar sentence"
+    page.locator(f"#sec-{i}-borrow").click()
+    expect(page.locator("#draft-status")).to_contain_text("已插入范文句子")
+    expect(section_box(page, i)).to_have_value(__import__("re").compile(__import__("re").escape(chosen)))
+    mark = page.locator(f"#sec-{i}-borrowed mark.dk-borrowed")
+    expect(mark).to_have_text(chosen)
+    assert "借用自" in (mark.get_attribute("title") or "")
+    # her own edit of the sentence makes it hers: the mark goes
+    box = section_box(page, i)
+    box.fill(box.input_value().replace(chosen, chosen[:-1] + "，成效明显。"))
+    box.press("Tab")
+    expect(page.locator(f"#sec-{i}-borrowed mark")).to_have_count(0)

@@ -49,6 +49,14 @@ def exemplar_sentences(exemplar: Exemplar, facts: Facts) -> list[str]:
     return list(dict.fromkeys(out))
 
 
+def sentences_to_borrow(section: SectionDraft, facts: Facts, limit: int = 40) -> list[str]:
+    """The insertable sentences of all the section's exemplars (first exemplar first), not already in it."""
+    out: list[str] = []
+    for ex in section.exemplars:
+        out += [x for x in exemplar_sentences(ex, facts) if x not in section.text and x not in out]
+    return out[:limit]
+
+
 def insert_borrowed(section: SectionDraft, sentence: str, exemplar: Exemplar,
                     paragraph: int | None = None) -> SectionDraft:
     """A copy of ``section`` with ``sentence`` appended to paragraph ``paragraph`` (0-based; default the

@@ -17,6 +17,7 @@ from typing import Any
 import gradio as gr
 
 from draftkit.draft.backends import get_backend
+from draftkit.draft.borrow import borrowed_spans, insert_borrowed, prune_borrowed, sentences_to_borrow
 from draftkit.draft.from_report import facts_from_report
 from draftkit.draft.plan import load_outline
 from draftkit.draft.writer import draft_report
@@ -71,6 +72,9 @@ class Slot:
     warnings: gr.HTML
     exemplars: gr.HTML
     regen: gr.Button
+    borrow_pick: gr.Dropdown  # 插入: an exemplar sentence to insert (choices filled on focus)
+    borrow: gr.Button
+    borrowed: gr.HTML  # the inserted sentences still unedited, highlighted, source in a tooltip
 
     @property
     def outputs(self) -> list:
@@ -158,7 +162,12 @@ def build_report_view() -> ReportView:
                                           scale=0, min_width=130)
                 with gr.Column(scale=2, min_width=240):
                     ex = gr.HTML("", elem_id=f"sec-{i}-exemplars", padding=False)
-        slots.append(Slot(group, heading, body, text, warn, ex, regen))
+                    with gr.Row(equal_height=True):
+                        pick = gr.Dropdown(label="范文中的句子（插入后标为借用）", choices=[], scale=4, min_width=160,
+                                           elem_id=f"sec-{i}-borrow-pick")
+                        borrow = gr.Button("插入", size="sm", scale=0, min_width=64, elem_id=f"sec-{i}-borrow")
+                    borrowed = gr.HTML("", elem_id=f"sec-{i}-borrowed", padding=False)
+        slots.append(Slot(group, heading, body, text, warn, ex, regen, pick, borrow, borrowed))
     with gr.Group(visible=False) as tail:
         closing = gr.Textbox(label="结尾", lines=2, max_lines=12, elem_id="report-closing", elem_classes=["dk-section", "dk-edit"])
         signature = gr.HTML("", elem_id="report-signature")
@@ -569,8 +578,58 @@ def build_draft_tab(ctx: AppContext, client_id: gr.BrowserState, draft_id: gr.Br
                          show_progress="hidden", concurrency_limit=4, concurrency_id="generate").then(
             after_change, inputs=[client_id, draft_id], outputs=[drafts, ver_a, ver_b, revision], show_progress="hidden")
 
+    # -- 插入: one exemplar sentence, verbatim, marked as borrowed until edited ------------------------
+    def stored_section(request, client, did, ids, i: int):
+        owner = owner_of(request, client)
+        if not did or i >= len(ids or []) or not ctx.store.exists(did, owner):
+            return owner, None, None, None
+        stored = ctx.store.get(did, owner)
+        if stored.report is None:
+            return owner, stored, None, None
+        try:
+            return owner, stored, stored.report, stored.report.section(ids[i])
+        except KeyError:
+            return owner, stored, stored.report, None
+
+    def wire_borrow(i: int, slot: Slot) -> None:
+        def offer(request: gr.Request, client, did, ids):
+            _, stored, _, section = stored_section(request, client, did, ids, i)
+            if section is None or stored.facts is None:
+                return gr.update(choices=[])
+            return gr.update(choices=sentences_to_borrow(section, stored.facts))
+
+        def insert(request: gr.Request, client, did, ids, text, sentence):
+            owner, _, report, section = stored_section(request, client, did, ids, i)
+            if section is None or not sentence:
+                return gr.update(), gr.update(), "请先在下拉框中选一句范文。" if section is not None else NO_DRAFT
+            ex = next((e for e in section.exemplars if sentence in e.text), None)
+            if ex is None:
+                return gr.update(), gr.update(), "⚠ 这句话不在本节的参考范文中。"
+            new = insert_borrowed(section.model_copy(update={"text": text or ""}), sentence, ex)
+            report.sections = [new if s.id == new.id else s for s in report.sections]
+            ctx.store.save(did, report=report, version_note=f"插入范文句子：{new.heading}", owner=owner)
+            return new.text, render.borrowed_html(borrowed_spans(new)), f"✔ 已插入范文句子（标为借用）：{render.esc(new.heading)}"
+
+        def refresh(request: gr.Request, client, did, ids, text):
+            owner, _, report, section = stored_section(request, client, did, ids, i)
+            if section is None:
+                return ""
+            current = prune_borrowed(section.model_copy(update={"text": text or ""}))
+            if current.borrowed != section.borrowed:  # she edited a borrowed sentence: it is hers now
+                report.sections = [current if s.id == current.id else s for s in report.sections]
+                ctx.store.save(did, report=report, owner=owner)
+            return render.borrowed_html(borrowed_spans(current))
+
+        slot.borrow_pick.focus(offer, inputs=[client_id, draft_id, view.section_ids], outputs=[slot.borrow_pick],
+                               show_progress="hidden")
+        slot.borrow.click(insert, inputs=[client_id, draft_id, view.section_ids, slot.text, slot.borrow_pick],
+                          outputs=[slot.text, slot.borrowed, status], show_progress="hidden")
+        slot.text.blur(refresh, inputs=[client_id, draft_id, view.section_ids, slot.text], outputs=[slot.borrowed],
+                       show_progress="hidden")
+
     for i, slot in enumerate(view.slots):
         wire_slot(i, slot)
+        wire_borrow(i, slot)
 
     # -- export and versions -------------------------------------------------------------------------
     def do_export(fmt: str, request: gr.Request | None, client, did):

@@ -173,3 +173,16 @@ def diff_html(lines: Iterable[Any]) -> str:
     sign = {"add": "+ ", "remove": "− ", "same": "  ", "gap": ""}
     rows = [f"<div class='{x.op}'>{sign[x.op]}{esc(x.text)}</div>" for x in lines]
     return "<div class='dk-diff'>" + "".join(rows) + "</div>"
+
+
+def borrowed_html(spans: Iterable[Any]) -> str:
+    """Inserted exemplar sentences still unedited (``borrow.borrowed_spans``): highlighted, the source in
+    a tooltip; "" when there are none."""
+    rows = []
+    for _para, _start, _end, b in spans:
+        where = "、".join(str(x) for x in (b.unit, f"{b.year}年" if b.year else None, b.title or b.source) if x)
+        rows.append(f"<mark class='dk-borrowed' title='借用自：{esc(where)}'>{esc(b.sentence)}</mark>")
+    if not rows:
+        return ""
+    return ("<div class='dk-borrowed-box'><div class='dk-meta'>借用的范文句子（改写后不再标注，体检的抄袭检查照常计入）：</div>"
+            + "<br>".join(rows) + "</div>")
