@@ -36,7 +36,7 @@ from draftkit.checks.era import check_era
 from draftkit.checks.fidelity import fact_strings, unsupported_facts, unused_facts
 from draftkit.checks.reuse import NGRAM, copy_ratio
 from draftkit.config import load_data, prompts_path
-from draftkit.draft.plan import MARKER_RE, EraContext
+from draftkit.draft.plan import ANY_MARKER_RE, EraContext
 from draftkit.era import load_era
 from draftkit.facts import Facts, field_label
 from draftkit.practices import CatalogueError, load_catalogue
@@ -258,7 +258,7 @@ def guard_section(text: str, skeleton: str, facts: Facts, era: EraContext, *,
     before = {f.fact for f in unused_facts(skeleton, facts)}
     skeleton_bare = _bare(skeleton)
     lost = [f for f in unused_facts(kept, facts) if f.fact not in before and _stated_in(f, skeleton_bare)]
-    lost_markers = [m for m in dict.fromkeys(MARKER_RE.findall(skeleton)) if f"【待补充：{m}】" not in kept]
+    lost_markers = [m for m in dict.fromkeys(ANY_MARKER_RE.findall(skeleton)) if m not in kept]
     repairs: list[Repair] = []
     if lost or lost_markers:
         candidates = [s.strip() for p in _paragraph_texts(skeleton) for s in full_sentences(p) if s.strip()]
@@ -271,20 +271,20 @@ def guard_section(text: str, skeleton: str, facts: Facts, era: EraContext, *,
                     break
         for m in lost_markers:
             for s in candidates:
-                if f"【待补充：{m}】" in s:
-                    chosen.setdefault(s, []).append(f"【待补充：{m}】")
+                if m in s:
+                    chosen.setdefault(s, []).append(m)
                     break
         repairs = [Repair(sentence=s, facts=chosen[s]) for s in candidates if s in chosen]
         if repairs:
             kept_paras = _put_back(kept_paras, [r.sentence for r in repairs])
             kept = "\n".join(kept_paras)
         still = [f for f in unused_facts(kept, facts) if f.fact not in before and _stated_in(f, skeleton_bare)]
-        still_markers = [m for m in lost_markers if f"【待补充：{m}】" not in kept]
+        still_markers = [m for m in lost_markers if m not in kept]
         if still or still_markers:
-            shown = "；".join([_fact_desc(f, facts) for f in still] + [f"【待补充：{m}】" for m in still_markers])
+            shown = "；".join([_fact_desc(f, facts) for f in still] + still_markers)
             return fallback(f"遗漏了事实（{shown}）", [f.message for f in still])
     for r in repairs:
-        key = "repaired_marker" if all(x.startswith("【待补充") for x in r.facts) else "repaired"
+        key = "repaired_marker" if all(x.startswith(("【待补充", "【待核实")) for x in r.facts) else "repaired"
         warnings.append(_msg(key, fact="、".join(r.facts), sentence=r.sentence))
     return GuardResult(text=kept, removed=removed, repaired=repairs, warnings=warnings, sentences=total)
 

@@ -27,7 +27,7 @@ from pydantic import BaseModel, Field
 
 from draftkit.checks.residue import fix_convert_errors
 from draftkit.config import Settings
-from draftkit.draft.plan import MARKER_RE, ReportPlan, SectionPlan, common_phrases
+from draftkit.draft.plan import ANY_MARKER_RE, ReportPlan, SectionPlan, common_phrases
 from draftkit.draft.prompts import _env, _finish, _measure_rule, people
 from draftkit.facts import Facts, same_unit
 from draftkit.practices import CatalogueError, load_catalogue
@@ -201,7 +201,7 @@ def render_model_prompt(plan: ReportPlan, section: SectionPlan, facts: Facts, ex
         shown.append({"id": ex.chunk_id, "year": ex.year, "own": own and ex.year is not None,
                       "text": exemplar_text(ex, exemplar_chars)})
     lines = section_fact_lines(plan, section, facts, settings, skeleton or None)
-    markers = list(dict.fromkeys(f"【待补充：{m}】" for m in MARKER_RE.findall(skeleton)))
+    markers = list(dict.fromkeys(ANY_MARKER_RE.findall(skeleton)))  # 【待补充】 gaps and 【待核实】 carried numbers
     length = length or target_length(section)
     context = {"plan": plan, "s": section, "era": plan.era, "facts": facts, "subject": plan.subject,
                "year": plan.year, "exemplars": shown, "fence": FENCE, "fact_lines": lines, "markers": markers,

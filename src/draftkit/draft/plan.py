@@ -34,6 +34,8 @@ MARKER_RE = re.compile(r"【待补充：([^】]*)】")
 #: a number carried over from last year's report (``Facts.confirm``) and not yet confirmed
 CONFIRM_OPEN = "【待核实："
 CONFIRM_RE = re.compile(r"【待核实：([^】]*)】")
+#: either marker, whole (what a model's rewrite must keep as written)
+ANY_MARKER_RE = re.compile(r"【待(?:补充|核实)：[^】]*】")
 
 
 def marker(label: str) -> str:

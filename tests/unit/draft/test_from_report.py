@@ -163,3 +163,18 @@ def test_every_sample_corpus_report_imports_and_drafts_clean():
         report = draft_report(facts, backend="template")
         plan = plan_report(facts)
         assert not [f for s in report.sections for f in audit_text(s.text, facts, plan.era, s.heading)], path.name
+
+
+def test_guard_puts_back_a_to_confirm_marker_a_model_dropped():
+    from draftkit.draft.guard import guard_section
+    from draftkit.draft.plan import plan_report
+    from draftkit.draft.prompts import render_skeleton
+
+    facts = facts_from_report(ROOT / SAMPLES[0][0], 2022).facts
+    plan = plan_report(facts)
+    sp = plan.section("overview")
+    skeleton = render_skeleton(plan, sp, facts).text
+    assert "【待核实：党员总数】" in skeleton
+    rewrite = skeleton.replace("【待核实：党员总数】", "")
+    result = guard_section(rewrite, skeleton, facts, plan.era, heading=sp.heading)
+    assert "【待核实：党员总数】" in result.text
