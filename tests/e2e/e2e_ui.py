@@ -102,7 +102,9 @@ def open_tab(page: Page, name: str) -> None:
 
 def import_past_report(page: Page, path: Path) -> None:
     """Click 从往年总结导入 with a past report; wait for the facts it gives to fill the form."""
-    page.locator("#past-import").set_input_files(str(path))
+    with page.expect_file_chooser() as chooser:
+        page.locator("#past-import").click()
+    chooser.value.set_files(str(path))
     expect(page.locator("#draft-status")).to_contain_text("已从往年总结导入", timeout=60_000)
 
 

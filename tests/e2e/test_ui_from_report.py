@@ -22,7 +22,7 @@ def test_import_past_report_confirm_tick_generate(page, app_server, repo_root) -
     tick_practice(page, "ideology", "意识形态", "舆情研判")
     tick_practice(page, "ideology", "意识形态", "讲座论坛审批")
 
-    generate(page, timeout=60_000)
+    generate(page, timeout=300_000)
     text = all_section_text(page)
     assert "舆情研判" in text and "讲座论坛审批" in text
     assert "【待核实：党员总数】" in text  # carried over from 2021, not yet confirmed
@@ -35,7 +35,7 @@ def test_insert_an_exemplar_sentence_marked_as_borrowed(page, app_server, sample
 
     open_app(page, app_server.url)
     upload_facts(page, sample_facts["qinghe_sanshi_2024"])
-    generate(page, timeout=60_000)
+    generate(page, timeout=300_000)
     chosen = None
     for i in range(1, 16):
         pick = page.locator(f"#sec-{i}-borrow-pick input")
