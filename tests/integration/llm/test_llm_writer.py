@@ -149,7 +149,7 @@ def test_openai_backend_drafts_a_section_through_a_real_server(
 ):
     rec = Recorder()
     backend = OpenAIBackend(Settings(llm_model="", llm_timeout=600.0, llm_retries=1), base_url=llama_server)
-    section = draft_section(skeleton_report, "organization", facts, backend=backend, on_event=rec,
+    section = draft_section(skeleton_report, "recruitment", facts, backend=backend, on_event=rec,
                             settings=WRITER_SETTINGS)
     backend.close()
     assert rec.kinds().count("token") > 10
