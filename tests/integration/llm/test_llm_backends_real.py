@@ -75,8 +75,11 @@ def test_llamacpp_timeout_raises_and_names_the_file(llm_settings: Settings, llam
 
 
 def test_llamacpp_prompt_longer_than_the_context_is_a_backend_error(llamacpp_backend: LlamaCppBackend):
-    with pytest.raises(BackendError, match="generation failed"):
+    from draftkit.draft.backends import ContextOverflowError
+
+    with pytest.raises(ContextOverflowError, match="超出了上下文长度") as err:
         list(llamacpp_backend.generate("党建" * 6000, max_tokens=8))
+    assert isinstance(err.value, BackendError) and not err.value.server_fault  # the writer retries, shorter
 
 
 def test_llamacpp_bad_files_are_backend_errors(tmp_path: Path, llama_cpp_module, llm_settings: Settings):
