@@ -319,3 +319,31 @@ def test_draft_survives_server_restart(page, app_server, sample_facts) -> None:
     expect(section_box(page, i)).to_have_value(re.compile("（重启前的修改）"))
     assert "青禾市第一高级中学" in title(page)
     assert app_server.started_in[-1] < 30
+
+
+def test_the_page_shows_what_is_not_yet_saved(page, app_server, sample_facts) -> None:
+    """Typing the server never stored (it died) is marked 未保存 and stays so; 已保存 only once the server
+    has stored exactly what the box holds."""
+    open_app(page, app_server.url)
+    upload_facts(page, sample_facts["qinghe_yizhong_2021"])
+    generate(page)
+    state = page.locator("#dk-save-state")
+    expect(state).to_have_text("已保存")
+    i = first_body_section(page)
+    append_to_section(page, i, "（已存的修改）")
+    expect(state).to_have_text("已保存")
+    box = section_box(page, i)
+    app_server.stop()
+    try:
+        box.fill(box.input_value() + "（服务器停止后输入的字）")
+        expect(state).to_have_text("未保存")
+        page.wait_for_timeout(2000)
+        expect(state).to_have_text("未保存")
+    finally:
+        app_server.start()
+    box.fill(box.input_value() + "。")  # the restarted server has lost the page's session: still not saved
+    expect(page.locator("#draft-status")).to_contain_text("未保存")
+    expect(state).to_have_text("未保存")
+    reload(page)
+    expect(state).to_have_text("已保存")
+    expect(section_box(page, i)).to_have_value(re.compile("（已存的修改）"))

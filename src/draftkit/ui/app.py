@@ -38,14 +38,43 @@ HEADER = ("# draftkit · 党建工作总结起草助手\n"
 EDIT_JS = """
 <script>
 (() => {
+  // 已保存 / 未保存: a box is dirty from its first input until the server's answer carries a mark
+  // (render.saved_mark) whose digest matches the box's current value; a dead server leaves it dirty.
+  const dirty = new Set();
+  const digest = (s) => {
+    let h = 0, n = 0;
+    for (const ch of s) { h = (Math.imul(h, 31) + ch.codePointAt(0)) >>> 0; n++; }
+    return n + ":" + h;
+  };
+  const show = () => {
+    const el = document.getElementById("dk-save-state");
+    if (!el) return;
+    const state = dirty.size ? "unsaved" : "saved";
+    if (el.dataset.state !== state) {
+      el.dataset.state = state;
+      el.textContent = dirty.size ? "未保存" : "已保存";
+    }
+  };
   const poke = (e) => {
     const t = e.target;
     if (!t || !(t.tagName === "TEXTAREA" || t.tagName === "INPUT") || !t.closest(".dk-edit")) return;
+    dirty.add(t.closest(".dk-edit").id);
+    show();
     if (e.type === "input" && e.isComposing) return;  // wait for compositionend
     setTimeout(() => t.dispatchEvent(new KeyboardEvent("keypress", {bubbles: true, key: "Unidentified"})), 0);
   };
   document.addEventListener("input", poke);
   document.addEventListener("compositionend", poke);
+  new MutationObserver(() => {
+    document.querySelectorAll("#draft-status .dk-saved:not([data-seen])").forEach((m) => {
+      m.dataset.seen = "1";
+      if (!m.dataset.box) return;
+      if (m.dataset.box === "*") { dirty.clear(); return; }
+      const box = document.querySelector(`#${m.dataset.box} textarea, #${m.dataset.box} input`);
+      if (box && digest(box.value) === m.dataset.digest) dirty.delete(m.dataset.box);
+    });
+    show();
+  }).observe(document.body, {subtree: true, childList: true});
 })();
 </script>
 """

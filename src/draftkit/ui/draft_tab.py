@@ -50,6 +50,7 @@ MAX_SECTIONS = _slot_count()
 BACKENDS = [("模板（无需模型）", "template"), ("本地模型", "llamacpp"), ("在线接口", "openai")]
 YIELD_EVERY = 0.2  # seconds between page updates while text streams in
 NO_DRAFT = "还没有草稿：请先填写事实并点击“生成全文”。"
+OUT_OF_STEP = "⚠ 页面与服务器失去同步（服务器可能已重启），这次修改未保存：请先复制修改的文字，再刷新页面。"
 READY = "新草稿：填写或导入事实后点击“生成全文”。"
 CURRENT = 0  # the version dropdowns' value for the draft's current text
 
@@ -214,6 +215,8 @@ def build_draft_tab(ctx: AppContext, client_id: gr.BrowserState, draft_id: gr.Br
                 keep_mine = gr.Button("保留我的修改（覆盖这一处）", size="sm", elem_id="conflict-keep")
             revision = gr.State(None)  # the revision of the draft this page shows
             pending = gr.State(None)  # (target, text) of the edit held back by a conflict
+            # 已保存 / 未保存: set by EDIT_JS (app.py) from the marks save_edit returns; a crash leaves 未保存
+            gr.HTML("<span id='dk-save-state' data-state='saved'>已保存</span>", elem_id="dk-save-box", padding=False)
             ready = gr.HTML("", elem_id="dk-ready", elem_classes=["dk-hidden"], padding=False)
             view = build_report_view()
             with gr.Row():
@@ -278,7 +281,7 @@ def build_draft_tab(ctx: AppContext, client_id: gr.BrowserState, draft_id: gr.Br
                     gr.update(visible=False)]
         form_values = FactsForm.values(stored.facts) if stored.facts else [gr.update() for _ in fields]
         return [stored.id, gr.update(choices=draft_choices(owner), value=stored.id),
-                note or f"已打开草稿：{render.esc(stored.title)}", *form_values,
+                (note or f"已打开草稿：{render.esc(stored.title)}") + render.saved_mark("*"), *form_values,
                 *ReportView.values(stored.report), *version_updates(owner, stored.id), stored.revision,
                 gr.update(visible=False)]
 
@@ -411,7 +414,7 @@ def build_draft_tab(ctx: AppContext, client_id: gr.BrowserState, draft_id: gr.Br
         msg = (f"✔ 已生成 {len(report.sections)} 节" + (f"，用时 {secs:.1f} 秒" if secs else "")
                + "。可直接修改各节，修改会自动保存。"
                + (f"<br>⚠ {render.esc(index_note)}" if index is None and ctx.has_index() else ""))
-        yield [did, msg, *ReportView.values(report)]
+        yield [did, msg + render.saved_mark("*"), *ReportView.values(report)]
 
     def after_change(request: gr.Request, client, did):
         """After this page's own write (generation, regeneration, restore): the list, the versions and the
@@ -426,9 +429,11 @@ def build_draft_tab(ctx: AppContext, client_id: gr.BrowserState, draft_id: gr.Br
         after_change, inputs=[client_id, draft_id], outputs=[drafts, ver_a, ver_b, revision], show_progress="hidden")
 
     # -- editing: every change is saved; leaving a box keeps a version --------------------------------
-    def save_edit(request: gr.Request | None, client, did, target, value, rev=None) -> list:
+    def save_edit(request: gr.Request | None, client, did, target, value, rev=None, box: str = "") -> list:
         """Save one box: [status, revision, conflict row, pending edit]. With ``rev`` (the revision this page
-        shows) a save that someone else's save overtook is held back and the conflict row offered."""
+        shows) a save that someone else's save overtook is held back and the conflict row offered. The status
+        carries a mark of what was stored for ``box`` (``render.saved_mark``): the page shows 已保存 only when the
+        box still holds exactly that text."""
         owner = owner_of(request, client)
         if not did or not ctx.store.exists(did, owner):
             return [NO_DRAFT, rev, gr.update(), gr.update()]
@@ -445,7 +450,7 @@ def build_draft_tab(ctx: AppContext, client_id: gr.BrowserState, draft_id: gr.Br
             return ["⚠ 这一节已不在当前草稿中，未保存。", rev, gr.update(), gr.update()]
         # the row was locked and matched ``rev``, so this save made it rev + 1
         new_rev = rev + 1 if rev is not None else ctx.store.revision(did, owner)
-        return [f"已自动保存（{_now()}）", new_rev, gr.update(visible=False), None]
+        return [f"已自动保存（{_now()}）{render.saved_mark(box, value or '')}", new_rev, gr.update(visible=False), None]
 
     def keep_my_edit(request: gr.Request, client, did, held):
         """The conflict's "keep mine": save the held-back edit over the other's (theirs stays in the versions)."""
@@ -464,7 +469,7 @@ def build_draft_tab(ctx: AppContext, client_id: gr.BrowserState, draft_id: gr.Br
                     show_progress="hidden")
     load_theirs.click(load_latest, inputs=[client_id, draft_id], outputs=opened, show_progress="minimal")
 
-    def leave_box(request: gr.Request | None, client, did, target, value, rev=None) -> list:
+    def leave_box(request: gr.Request | None, client, did, target, value, rev=None, box: str = "") -> list:
         """Leaving a box: save its text (in case a keystroke was missed) and keep a version.
         Returns [status, version A, version B, revision, conflict row, pending edit]."""
         owner = owner_of(request, client)
@@ -483,7 +488,7 @@ def build_draft_tab(ctx: AppContext, client_id: gr.BrowserState, draft_id: gr.Br
             return [gr.update(), *version_updates(owner, did), *keep]
         saved = [gr.update(), rev, gr.update(), gr.update()]
         if (value or "") != current:
-            saved = save_edit(request, client, did, target, value, rev)
+            saved = save_edit(request, client, did, target, value, rev, box)
             if isinstance(saved[3], tuple):  # held back by a conflict: no version of a text not saved
                 return [saved[0], *version_updates(owner, did), *saved[1:]]
         if isinstance(owner, Access) and not owner.can_write(stored.unit, stored.owner):
@@ -492,11 +497,13 @@ def build_draft_tab(ctx: AppContext, client_id: gr.BrowserState, draft_id: gr.Br
         return [saved[0], *version_updates(owner, did), *saved[1:]]
 
     def part_handlers(part: str):
+        box = f"report-{part}"
+
         def on_edit(request: gr.Request, client, did, value, rev):
-            return save_edit(request, client, did, part, value, rev)
+            return save_edit(request, client, did, part, value, rev, box)
 
         def on_blur(request: gr.Request, client, did, value, rev):
-            return leave_box(request, client, did, part, value, rev)
+            return leave_box(request, client, did, part, value, rev, box)
 
         return on_edit, on_blur
 
@@ -510,14 +517,14 @@ def build_draft_tab(ctx: AppContext, client_id: gr.BrowserState, draft_id: gr.Br
 
     def wire_slot(i: int, slot: Slot) -> None:
         def on_edit(request: gr.Request, client, did, ids, value, rev):
-            if i >= len(ids or []):
-                return [gr.update()] * 4
-            return save_edit(request, client, did, ids[i], value, rev)
+            if i >= len(ids or []):  # the page's section list lives in the server's session: gone after a restart
+                return [OUT_OF_STEP, gr.update(), gr.update(), gr.update()]
+            return save_edit(request, client, did, ids[i], value, rev, f"sec-{i}-text")
 
         def on_blur(request: gr.Request, client, did, ids, value, rev):
             if i >= len(ids or []):
                 return [gr.update()] * 6
-            return leave_box(request, client, did, ids[i], value, rev)
+            return leave_box(request, client, did, ids[i], value, rev, f"sec-{i}-text")
 
         # Gradio's Textbox fires "input" on keypress only; EDIT_JS (app.py) makes IME input, paste and
         # deletions fire it too, and leaving the box saves again, so no edit is lost.
@@ -565,12 +572,12 @@ def build_draft_tab(ctx: AppContext, client_id: gr.BrowserState, draft_id: gr.Br
                 why = result.message if result is not None else f"重新生成失败，原文已保留：{outcome.error}"
                 current = ctx.store.get(did, owner).report.section(old.id)
                 yield [render.heading_html(current.heading, current.level), gr.update(value=current.text),
-                       gr.update(), gr.update(), f"✖ {render.esc(why)}"]
+                       gr.update(), gr.update(), f"✖ {render.esc(why)}{render.saved_mark(f'sec-{i}-text', current.text)}"]
                 return
             new: SectionDraft = result.section
             yield [render.heading_html(new.heading, new.level), gr.update(value=new.text),
                    render.warnings_html(new.warnings), render.exemplar_cards(new.exemplars),
-                   f"✔ {render.esc(result.message)}"]
+                   f"✔ {render.esc(result.message)}{render.saved_mark(f'sec-{i}-text', new.text)}"]
 
         slot.regen.click(on_regen, inputs=[client_id, draft_id, view.section_ids, backend, base_url, model, api_key,
                                            seed, *fields],
@@ -669,7 +676,7 @@ def build_draft_tab(ctx: AppContext, client_id: gr.BrowserState, draft_id: gr.Br
             return ["请选择要恢复的版本 A。", *[gr.update() for _ in view_out]]
         report = ctx.store.version(did, int(a), owner)
         ctx.store.save(did, report=report, version_note=f"恢复为版本{int(a)}", owner=owner)
-        return [f"✔ 已恢复为版本{int(a)}", *ReportView.values(report)]
+        return [f"✔ 已恢复为版本{int(a)}{render.saved_mark('*')}", *ReportView.values(report)]
 
     restore_btn.click(restore, inputs=[client_id, draft_id, ver_a], outputs=[status, *view_out],
                       show_progress="minimal").then(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import time
 from collections.abc import Iterable
 from pathlib import PurePath
 from typing import Any
@@ -47,6 +48,8 @@ CSS = """
 .dk-drafts-row {align-items: flex-end;}
 #new-draft {max-height: 48px; margin-bottom: 6px;}
 .dk-hidden {display: none !important;}
+#dk-save-state {font-size: 0.85em; padding: 1px 8px; border-radius: 8px; background: #e8f5e9; color: #2e7d32;}
+#dk-save-state[data-state=unsaved] {background: #fdecea; color: #b71c1c; font-weight: 600;}
 .dk-signature {text-align: right; line-height: 1.8; padding-right: 1em;}
 .dk-pending {background: #fff1b8;}
 .dk-doc {margin-top: 12px; border-top: 1px solid #eee; padding-top: 6px;}
@@ -60,6 +63,23 @@ CSS = """
 
 def esc(text: Any) -> str:
     return html.escape("" if text is None else str(text))
+
+
+def text_digest(text: str) -> str:
+    """``"<code points>:<hash>"``, the hash being h = h·31 + code point (mod 2³²) over the text: the page
+    computes the same over a box's value (EDIT_JS in app.py) to tell whether the box still holds it."""
+    h = 0
+    for ch in text:
+        h = (h * 31 + ord(ch)) & 0xFFFFFFFF
+    return f"{len(text)}:{h}"
+
+
+def saved_mark(box: str, text: str = "") -> str:
+    """An invisible mark in the status saying the server stored ``text`` for the box with DOM id ``box``
+    (``"*"``: every box now shows what is stored, after opening, generating or restoring a draft)."""
+    # data-n makes each mark new to the page, even when the same text is saved twice in a row
+    return (f"<span class='dk-saved' data-box='{esc(box)}' data-digest='{esc(text_digest(text))}' "
+            f"data-n='{time.monotonic_ns()}'></span>")
 
 
 def _meta(title: str | None, year: int | None, unit: str | None, heading_path: Iterable[str] | None,

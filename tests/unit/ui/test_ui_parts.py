@@ -242,3 +242,18 @@ def test_proofread_choices_list_only_proofreading_findings():
     assert [result.findings[i].text for _, i in choices] == ["布署"]
     assert choices[0][0].startswith("第2段 “布署”")
     assert "校对" in summary_md(result) and "错别字" in findings_html(result)
+
+
+def test_saved_marks_digest_code_points_like_the_page() -> None:
+    """render.text_digest must equal EDIT_JS's digest (h = h*31 + code point, mod 2**32; length in code points)."""
+    assert render.text_digest("") == "0:0"
+    assert render.text_digest("a") == "1:97"
+    assert render.text_digest("ab") == f"2:{97 * 31 + 98}"
+    assert render.text_digest("𠀀") == f"1:{0x20000}"  # one code point, two UTF-16 units
+    long = "党建" * 5000
+    h = 0
+    for ch in long:
+        h = (h * 31 + ord(ch)) % 2**32
+    assert render.text_digest(long) == f"10000:{h}"
+    mark = render.saved_mark("sec-1-text", "<x>")
+    assert "data-box='sec-1-text'" in mark and "<x>" not in mark and mark != render.saved_mark("sec-1-text", "<x>")
