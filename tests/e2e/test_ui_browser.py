@@ -26,6 +26,7 @@ from e2e_ui import (
     upload_facts,
     wait_ready,
 )
+from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import expect
 
 from draftkit.facts import load_facts
@@ -341,7 +342,12 @@ def test_the_page_shows_what_is_not_yet_saved(page, app_server, sample_facts) ->
         expect(state).to_have_text("未保存")
     finally:
         app_server.start()
-    reload(page)  # what the server stored comes back; what it never got was marked 未保存 while it was typed
+    # what the server stored comes back; what it never got was marked 未保存 while it was typed. The page may
+    # be reconnecting on its own just now, which aborts a navigation: try again once.
+    try:
+        open_app(page, app_server.url)
+    except PlaywrightError:
+        open_app(page, app_server.url)
     expect(state).to_have_text("已保存")
     expect(section_box(page, i)).to_have_value(re.compile("（已存的修改）"))
     assert "（服务器停止后输入的字）" not in section_box(page, i).input_value()
