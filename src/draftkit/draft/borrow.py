@@ -17,6 +17,7 @@ import re
 from draftkit.checks.document import ReportText
 from draftkit.checks.era import check_era
 from draftkit.checks.fidelity import unsupported_facts
+from draftkit.era import load_era
 from draftkit.facts import Facts
 from draftkit.report import Borrowed, Exemplar, SectionDraft
 from draftkit.zh import HEADING_START_RE, split_sentences
@@ -45,8 +46,24 @@ def exemplar_sentences(exemplar: Exemplar, facts: Facts) -> list[str]:
             rt = ReportText.from_text(s, detect=False)
             if [f for f in check_era(rt, facts.year, facts.report_kind) if f.severity in ("P0", "P1")]:
                 continue
+            if _other_years_words(s, facts.year):
+                continue
             out.append(s)
     return list(dict.fromkeys(out))
+
+
+def _other_years_words(sentence: str, year: int) -> list[str]:
+    """Campaigns, anniversaries and congresses ``sentence`` names that are not those of ``year``.
+
+    The era check lets a report mention a past campaign (``针对党史学习教育中查找的问题``), but a sentence
+    inserted verbatim from another year's report that names one speaks of that year, not this one.
+    """
+    era = load_era()
+    found = [n for i in era.items if i.kind in ("campaign", "anniversary") and not i.active_in(year)
+             for n in (i.name, *i.aliases) if n and n in sentence]
+    current = era.congress_for(year)
+    found += [c.short for c in era.congresses if c is not current and c.short in sentence]
+    return found
 
 
 def sentences_to_borrow(section: SectionDraft, facts: Facts, limit: int = 40) -> list[str]:
