@@ -997,7 +997,8 @@ class Index(SearchIndex):
                 take = min(n_cand, positive)
                 if take:
                     top = np.argpartition(-lex_all, take - 1)[:take]
-                    top = top[np.argsort(-lex_all[top], kind="stable")]
+                    # ties broken by chunk id, as the final ordering breaks them, so lexical ranks match ranks
+                    top = top[np.lexsort((self._cids[top], -lex_all[top]))]
                     lex_ids, lex_scores = self._cids[top], lex_all[top]
 
         scored: dict[int, float]
