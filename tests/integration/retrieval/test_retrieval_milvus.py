@@ -128,7 +128,8 @@ def test_remove_then_add_back(milvus_copy: str, samples_dir: Path, retrieval_set
     again = add_paths(milvus_copy, [samples_dir / "corpus" / A4], settings=retrieval_settings)
     assert not again.written and again.embedded == 0 and "unchanged" in again.files[0].error
     with Index.open(milvus_copy, settings=retrieval_settings) as ix:
-        assert ix.search("石桥夜学", k=1)[0].chunk.doc_id == a4.doc_id
+        # samples/corpus also holds a web copy of A4 with the same words, so either may rank first
+        assert a4.doc_id in {h.chunk.doc_id for h in ix.search("石桥夜学", k=3)}
 
 
 def test_a_changed_file_replaces_its_document(milvus_copy: str, samples_dir: Path, tmp_path: Path,
