@@ -17,6 +17,7 @@ reads one streamed delta; :func:`clean_chars` removes what must never reach the 
 
 from __future__ import annotations
 
+import difflib
 import logging
 import re
 import unicodedata
@@ -168,20 +169,47 @@ def _norm(s: str) -> str:
 ECHO_MIN_CHARS = 6
 
 
+#: how alike (difflib ratio, punctuation aside) a marked-up answer line and a prompt line must be
+#: for the answer line to count as a restated prompt line
+RESTATED_RATIO = 0.85
+_MARKED_LINE = re.compile(r"^\s*(?:[-*•#>]|\d+[.、．)]\s)|\*\*|__")
+_PUNCT = re.compile(r"[\W_]+")
+
+
+def _restates(line: str, prompt_lines: Iterable[str]) -> bool:
+    """Whether a list item or heading of the answer restates one prompt line, reformatted: its words
+    lie inside the prompt line, or nearly match it. Such a line ("- **主题党日**：12次，每月一次") is the
+    facts list given back, not prose; plain prose lines are never judged this way, so a paragraph
+    that happens to open with the facts' words is kept."""
+    if not _MARKED_LINE.search(line):
+        return False
+    bare = _PUNCT.sub("", line)
+    if len(bare) < ECHO_MIN_CHARS:
+        return False
+    for p in prompt_lines:
+        if bare in p or (abs(len(p) - len(bare)) <= len(bare) // 4
+                         and difflib.SequenceMatcher(None, bare, p, autojunk=False).ratio() >= RESTATED_RATIO):
+            return True
+    return False
+
+
 def strip_echo(answer: str, prompt: str | Iterable[str]) -> str:
     """``answer`` without the lines it copied from ``prompt`` (one text, or several: system and user).
 
-    A line of the answer that equals a prompt line (spacing and list marks aside) goes; a line that
+    A line of the answer that equals a prompt line (spacing and list marks aside) goes, and so does a
+    list item or heading that restates a prompt line reformatted (:func:`_restates`); a line that
     starts with a prompt line keeps what follows it, so an answer that starts by echoing the prompt
     loses only the echo, never the content after it."""
     prompts = [prompt] if isinstance(prompt, str) else list(prompt)
-    lines = {_norm(line) for p in prompts for line in p.split("\n")}
+    raw_lines = [line for p in prompts for line in p.split("\n")]
+    lines = {_norm(line) for line in raw_lines}
     lines.discard("")
+    bare_lines = [b for b in (_PUNCT.sub("", line) for line in raw_lines) if len(b) >= ECHO_MIN_CHARS]
     starts = sorted((x for x in lines if len(x) >= ECHO_MIN_CHARS), key=len, reverse=True)
     kept = []
     for line in answer.split("\n"):
         n = _norm(line)
-        if not n or n in lines:
+        if not n or n in lines or _restates(line, bare_lines):
             continue
         for head in starts:
             if n.startswith(head):

@@ -53,7 +53,7 @@ def unsupported(text: str, skeleton: str, facts: Facts) -> list:
 
 
 def norm(s: str) -> str:
-    return re.sub(r"\s+", "", s)
+    return re.sub(r"[\s*#]+", "", s)  # the Markdown marks the answer cleaner removes
 
 
 # ------------------------------------------------------------------------------------------

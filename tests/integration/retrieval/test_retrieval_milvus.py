@@ -63,10 +63,14 @@ def test_the_same_chunks_and_answers_as_the_directory(faiss_index: Index, milvus
             mv.chunk("no-such-chunk")
         for query in ("红色教育基地 参观", "师德师风 有偿补课", "发展党员 入党积极分子"):
             for mode in ("dense", "lexical", "hybrid"):
-                ours = [h.chunk.id for h in mv.search(query, k=3, mode=mode)]
-                theirs = [h.chunk.id for h in faiss_index.search(query, k=3, mode=mode)]
-                # the same vectors give the same dense ranking; two BM25 engines may order near-ties apart
-                assert ours == theirs if mode == "dense" else len(set(ours) & set(theirs)) >= 2, (query, mode)
+                ours = [h.chunk.id for h in mv.search(query, k=6, mode=mode)]
+                theirs = [h.chunk.id for h in faiss_index.search(query, k=6, mode=mode)]
+                if mode == "dense":  # the same vectors give the same ranking
+                    assert ours[:3] == theirs[:3], (query, mode)
+                else:
+                    # Two BM25 engines normalise length apart, so near-ties (a report and its web copy
+                    # score alike) may swap; each top 3 still lies inside the other's top 6.
+                    assert set(ours[:3]) <= set(theirs) and set(theirs[:3]) <= set(ours), (query, mode)
 
 
 def test_native_hybrid_search_answers_with_filters(milvus_index_uri: str, retrieval_settings: Settings) -> None:

@@ -134,3 +134,24 @@ def test_complete_sentences_keeps_whole_sentences_only():
     assert complete_sentences("第一句。第二句“引号”。第三句没写完") == ("第一句。第二句“引号”。", "第三句没写完")
     assert complete_sentences("第一段。\n第二段！") == ("第一段。\n第二段！", "")
     assert complete_sentences("没有句号") == ("", "没有句号")
+
+
+# A small model often gives its facts list back reformatted, as Markdown items or headings, instead
+# of prose; those lines are not report text even though every word in them is supported.
+@pytest.mark.parametrize("restated", [
+    "- **主题党日**：12次，每月一次，学习党的二十届三中全会精神",
+    "* 专题学习 —— 3次（2024年8月），31人参加",
+    "#### 本节的事实（每一项都要写进正文）",
+    "1. 主题党日：12次；每月一次，学习党的二十届三中全会精神。",
+    "• **专题学习**：3次，2024年8月",
+])
+def test_a_facts_line_restated_as_a_list_item_or_heading_is_an_echo(restated):
+    assert strip_echo(restated + "\n" + ANSWER, PROMPT) == ANSWER
+
+
+@pytest.mark.parametrize("prose", [
+    "主题党日12次，每月一次，学习党的二十届三中全会精神，全体党员深受教育。",  # plain prose, never judged
+    "- 学校党支部坚持每月一次主题党日，全年共开展12次，组织党员原原本本学习全会精神。",  # an item in its own words
+])
+def test_prose_and_items_in_their_own_words_are_kept(prose):
+    assert strip_echo(prose, PROMPT) == prose
