@@ -17,7 +17,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from e2e_server import REPO_ROOT, AppServer, free_port
+from e2e_server import REPO_ROOT, VIEWPORT, AppServer, free_port
 from playwright.sync_api import expect
 
 # expect() waits as long as the pages' actions do (its own default is 5 s, which a loaded 2-core CI
@@ -27,7 +27,6 @@ expect.set_options(timeout=20_000)
 CHROMIUM = Path(os.environ.get("DRAFTKIT_CHROMIUM", "/usr/bin/chromium"))
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--disable-quic"]
-VIEWPORT = {"width": 1600, "height": 1000}
 #: the prompts/ files that ingest and retrieval read (they shape the index)
 INDEX_PROMPTS = ["cleaning.yaml", "structure.yaml", "section_kinds.yaml", "jieba_userdict.txt",
                  "retrieval_stopwords.txt"]

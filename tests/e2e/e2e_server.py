@@ -15,6 +15,7 @@ import httpx
 REPO_ROOT = Path(__file__).resolve().parents[2]
 START_TIMEOUT = 240.0  # the first start also builds the index (embedding the sample corpus on CPU)
 UPLOAD_LIMIT_MB = 2
+VIEWPORT = {"width": 1600, "height": 1000}  # the browser window the tests use
 
 
 def free_port() -> int:
@@ -32,6 +33,7 @@ class AppServer:
     port: int
     log_path: Path
     extra_args: list[str] = field(default_factory=list)
+    extra_env: dict[str, str] = field(default_factory=dict)  # over the defaults below
     proc: subprocess.Popen | None = None
     started_in: list[float] = field(default_factory=list)  # seconds from spawn to a served page, per start
 
@@ -48,6 +50,7 @@ class AppServer:
             "PYTHONUNBUFFERED": "1",
         })
         env.pop("GRADIO_TEMP_DIR", None)
+        env.update(self.extra_env)
         return env
 
     def start(self, timeout: float = START_TIMEOUT) -> None:

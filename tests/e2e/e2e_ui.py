@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 from pathlib import Path
 
@@ -76,10 +77,31 @@ def title(page: Page) -> str:
 
 
 def draft_choices(page: Page) -> list[str]:
-    page.locator("#drafts input").click()
+    box = page.locator("#drafts input")
+    box.click()
     options = page.locator("ul[role=listbox] li").all_inner_texts()
     page.keyboard.press("Escape")
+    box.blur()  # the list opens on focus: a box left focused would not open again on the next click
     return [o.strip() for o in options]
+
+
+def pick_draft(page: Page, contains: str) -> None:
+    """Open the first draft in 我的草稿 whose title contains ``contains``."""
+    box = page.locator("#drafts input")
+    box.blur()
+    box.click()
+    page.locator("ul[role=listbox] li").filter(has_text=contains).first.click()
+    expect(page.locator("#draft-status")).to_contain_text(re.compile("已打开草稿：.*" + re.escape(contains)))
+
+
+def log_in(page: Page, url: str, name: str, password: str) -> None:
+    """Sign in on Gradio's login form (the app runs with accounts or ``--auth``) and wait for the app."""
+    page.goto(url)
+    page.get_by_label(re.compile("用户名|username", re.I)).fill(name)
+    page.get_by_label(re.compile("密码|password", re.I)).fill(password)
+    page.get_by_role("button", name=re.compile("登录|login", re.I)).click()
+    expect(page.locator("#generate")).to_be_visible()
+    wait_ready(page)
 
 
 def export(page: Page, button: str, target_dir: Path) -> Path:

@@ -26,6 +26,7 @@ from draftkit.ui.search_tab import build_search_tab
 
 log = logging.getLogger(__name__)
 
+LAUNCH_ATTEMPTS = 3  # Gradio's own check of the page it just started may time out on a loaded machine
 WARM_UP_DELAY = 5.0  # seconds after start before the embedder loads when no page has been opened yet
 HEADER = ("# draftkit · 党建工作总结起草助手\n"
           "离线运行：按本年度事实逐节起草、参考往年材料、公文格式导出；审核人员可检索往年段落、为总结做体检。")
@@ -167,12 +168,23 @@ def serve(host: str = "127.0.0.1", port: int = 7860, auth: str | None = None, in
     demo = build_app(ctx=ctx)
     demo.queue(default_concurrency_limit=4)
     print(f"draftkit 界面：http://{host}:{port}" + ("（需要登录）" if credentials else ""), flush=True)
-    demo.launch(
-        server_name=host, server_port=port, auth=credentials, auth_message="请输入用户名和密码",
-        max_file_size=f"{upload_limit_mb}mb", allowed_paths=[], show_error=True, prevent_thread_lock=True,
-        css=CSS, head=EDIT_JS, theme=_theme(), footer_links=[], quiet=True, ssr_mode=False, mcp_server=False, pwa=False,
-        enable_monitoring=False, app_kwargs=guard_app_kwargs(),
-    )
+    for attempt in range(1, LAUNCH_ATTEMPTS + 1):
+        try:
+            demo.launch(
+                server_name=host, server_port=port, auth=credentials, auth_message="请输入用户名和密码",
+                max_file_size=f"{upload_limit_mb}mb", allowed_paths=[], show_error=True, prevent_thread_lock=True,
+                css=CSS, head=EDIT_JS, theme=_theme(), footer_links=[], quiet=True, ssr_mode=False, mcp_server=False,
+                pwa=False, enable_monitoring=False, app_kwargs=guard_app_kwargs(),
+            )
+            break
+        except ValueError as exc:
+            # After starting its server Gradio requests the page once, with a 3 s timeout, and gives up with
+            # "When localhost is not accessible…" when that is slow (a loaded server); the server is fine.
+            if "localhost is not accessible" not in str(exc) or attempt == LAUNCH_ATTEMPTS:
+                raise
+            log.warning("Gradio's check of its own page at port %s timed out; starting again (%d/%d)",
+                        port, attempt + 1, LAUNCH_ATTEMPTS)
+            demo.close()
     if warm_up:  # load the embedder once the first page is served (or after a few idle seconds)
         ctx.warm_up_later(WARM_UP_DELAY)
     else:
