@@ -33,7 +33,6 @@ class AppServer:
     port: int
     log_path: Path
     extra_args: list[str] = field(default_factory=list)
-    extra_env: dict[str, str] = field(default_factory=dict)  # over the defaults below
     proc: subprocess.Popen | None = None
     started_in: list[float] = field(default_factory=list)  # seconds from spawn to a served page, per start
 
@@ -50,7 +49,6 @@ class AppServer:
             "PYTHONUNBUFFERED": "1",
         })
         env.pop("GRADIO_TEMP_DIR", None)
-        env.update(self.extra_env)
         return env
 
     def start(self, timeout: float = START_TIMEOUT) -> None:

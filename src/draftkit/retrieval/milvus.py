@@ -51,7 +51,7 @@ import numpy as np
 from draftkit import __version__
 from draftkit.config import Settings, get_settings
 from draftkit.ingest.models import Chunk, Document
-from draftkit.retrieval.base import QueryVectorCache, SearchIndex, milvus_uri
+from draftkit.retrieval.base import _SERVER_URI, QueryVectorCache, SearchIndex, milvus_uri
 from draftkit.retrieval.dense import sentence_units
 from draftkit.retrieval.embed import Embedder, EmbedderUnavailable, embedder_name, get_embedder
 from draftkit.retrieval.lexical import BM25_B, BM25_K1, base_userdict, stopwords, unit_words, userdict_digest
@@ -100,7 +100,18 @@ _DOC_FIELDS = ["id", "path", "abs_path", "sha256", "format", "title", "unit", "y
 
 
 class MilvusUnavailable(IndexUnavailable):
-    """pymilvus/milvus-lite is not installed, or the server cannot be reached."""
+    """pymilvus/milvus-lite is not installed, or the server cannot be reached.
+
+    The message says what to fix instead of suggesting a rebuild (a rebuild needs the same connection):
+    ``index http://host:19530: the Milvus server at host:19530 does not answer (…). Check that it is
+    running and that DRAFTKIT_INDEX_URI names it``. ``rebuild_command`` is still set, as on every
+    ``IndexUnavailable``.
+    """
+
+    def __init__(self, uri: str, problem: str, fix: str) -> None:
+        super().__init__(uri, problem)
+        self.fix = fix
+        self.args = (f"index {uri}: {self.problem}. {fix}",)
 
 
 def lexical_text(text: str) -> str:
@@ -109,14 +120,25 @@ def lexical_text(text: str) -> str:
 
 
 def _client(uri: str, settings: Settings) -> Any:
+    """A connected ``MilvusClient``. Raises ``MilvusUnavailable`` when pymilvus (or, for a ``*.db`` folder,
+    milvus-lite) is missing or the server does not answer (pymilvus gives up on a closed port in ~4 s)."""
     try:
         from pymilvus import MilvusClient
     except ImportError as exc:
-        raise MilvusUnavailable(uri, "pymilvus is not installed (pip install 'draftkit[milvus]')") from exc
+        raise MilvusUnavailable(uri, "pymilvus is not installed", "Install it: pip install 'draftkit[milvus]'") \
+            from exc
     try:
         return MilvusClient(uri=uri, token=settings.milvus_token or "", timeout=30)
     except Exception as exc:  # noqa: BLE001 - pymilvus raises MilvusException, grpc errors, ImportError for lite
-        raise MilvusUnavailable(uri, f"cannot connect to Milvus ({str(exc).splitlines()[0]})") from exc
+        reason = getattr(exc, "message", None) or str(exc).splitlines()[0]
+        server = _SERVER_URI.match(uri)
+        if server is None:  # Milvus Lite in-process
+            raise MilvusUnavailable(uri, f"Milvus Lite cannot open it ({reason})",
+                                    "Check that milvus-lite is installed (pip install 'draftkit[milvus]') and that "
+                                    "no other process has this folder open") from exc
+        raise MilvusUnavailable(uri, f"the Milvus server at {server.group(2)} does not answer ({reason})",
+                                "Check that the Milvus server is running and reachable from here, and that "
+                                "DRAFTKIT_INDEX_URI names it (http://host:19530)") from exc
 
 
 def _in(field: str, values: Iterable[Any]) -> str:

@@ -180,11 +180,11 @@ def serve(host: str = "127.0.0.1", port: int = 7860, auth: str | None = None, in
         except ValueError as exc:
             # After starting its server Gradio requests the page once, with a 3 s timeout, and gives up with
             # "When localhost is not accessible…" when that is slow (a loaded server); the server is fine.
+            demo.close()  # the server it started, if any, is stopped before trying again or giving up
             if "localhost is not accessible" not in str(exc) or attempt == LAUNCH_ATTEMPTS:
                 raise
             log.warning("Gradio's check of its own page at port %s timed out; starting again (%d/%d)",
                         port, attempt + 1, LAUNCH_ATTEMPTS)
-            demo.close()
     if warm_up:  # load the embedder once the first page is served (or after a few idle seconds)
         ctx.warm_up_later(WARM_UP_DELAY)
     else:

@@ -14,6 +14,7 @@ from typing import Any
 from draftkit.config import Settings
 from draftkit.retrieval import Index
 from draftkit.retrieval.base import index_location
+from draftkit.retrieval.milvus import MilvusUnavailable
 from draftkit.retrieval.milvus import has_index as milvus_has_index
 from draftkit.store.drafts import DraftStore, Owner
 from draftkit.store.users import Access, UserStore
@@ -96,8 +97,15 @@ class AppContext:
         return self.data_dir / "gradio"
 
     def has_index(self) -> bool:
+        """Whether the configured location holds an index. A Milvus server that does not answer counts as
+        holding one: the app neither builds the samples into it nor fails; opening it gives the error that
+        says what to fix (drafting goes on without exemplars, search shows the error)."""
         if isinstance(self.index_dir, str):  # Milvus: its collections exist
-            return milvus_has_index(self.index_dir, self.settings)
+            try:
+                return milvus_has_index(self.index_dir, self.settings)
+            except MilvusUnavailable as exc:
+                log.warning("%s", exc)
+                return True
         return (self.index_dir / "manifest.json").is_file()
 
     def index(self) -> Index | None:

@@ -197,3 +197,48 @@ def test_a_milvus_server_by_its_url(built_index_dir: Path, faiss_index: Index, t
     finally:
         server.terminate()
         server.wait(timeout=30)
+
+
+def test_an_unreachable_milvus_server_is_a_clear_error(tmp_path: Path, repo_root: Path,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    """``DRAFTKIT_INDEX_URI=http://host:19530`` with nothing listening (a closed local port): opening, writing
+    and the CLI each name the server that does not answer and what to check (not a rebuild, which needs the
+    same server), within seconds; the UI's context treats the index as there but unopenable, so the app
+    starts and drafts without exemplars instead of building the samples into it or failing."""
+    import socket
+    import time
+
+    from typer.testing import CliRunner
+
+    from draftkit.cli import app
+    from draftkit.config import get_settings
+    from draftkit.retrieval.milvus import MilvusUnavailable
+    from draftkit.ui.context import AppContext
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]  # closed again when the block ends: nothing listens there
+    uri = f"http://127.0.0.1:{port}"
+    said = (rf"index {uri}: the Milvus server at 127\.0\.0\.1:{port} does not answer \(.+\)\. Check that the "
+            r"Milvus server is running .* DRAFTKIT_INDEX_URI names it")
+    t0 = time.monotonic()
+    with pytest.raises(MilvusUnavailable, match=said):
+        Index.open(uri)
+    assert time.monotonic() - t0 < 30
+    with pytest.raises(MilvusUnavailable, match=said):
+        build_index([repo_root / "samples" / "corpus" / A4], uri)
+
+    monkeypatch.setenv("DRAFTKIT_INDEX_URI", uri)
+    get_settings.cache_clear()
+    try:
+        result = CliRunner().invoke(app, ["search", "主题党日"])
+        settings = get_settings()
+    finally:
+        get_settings.cache_clear()
+    assert result.exit_code == 1 and f"the Milvus server at 127.0.0.1:{port} does not answer" in result.output
+    assert "Rebuild it with" not in result.output
+
+    ctx = AppContext.from_settings(settings.model_copy(update={"data_dir": tmp_path / "var"}))
+    assert ctx.index_dir == uri and ctx.has_index()
+    index, note = ctx.index_for_drafting()
+    assert index is None and f"127.0.0.1:{port} does not answer" in note

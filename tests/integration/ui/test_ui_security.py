@@ -12,39 +12,12 @@ from pathlib import Path
 import httpx
 import pytest
 
-from draftkit.config import Settings
 from draftkit.draft.writer import draft_report
 from draftkit.facts import load_facts
 from draftkit.store.drafts import DraftStore
 
 REFUSED = "缺少客户端标识"
 USER, PASSWORD = "mishu", "青禾2024"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@pytest.fixture
-def serve_app(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
-    """``serve_app(auth=None)`` → base URL of the app over a fresh data folder (no index: drafting uses none)."""
-    from draftkit.ui.app import serve
-
-    monkeypatch.setenv("GRADIO_TEMP_DIR", str(tmp_path / "gradio"))  # serve() sets it; restored afterwards
-    monkeypatch.setenv("GRADIO_ANALYTICS_ENABLED", "False")
-    demos = []
-
-    def start(auth: str | None = None) -> str:
-        settings = Settings(data_dir=tmp_path / "var", index_dir=tmp_path / "index", samples_dir=tmp_path / "none")
-        port = free_port()
-        demos.append(serve(port=port, auth=auth, settings=settings, block=False, warm_up=False))
-        return f"http://127.0.0.1:{port}"
-
-    yield start
-    for demo in demos:
-        demo.close()
 
 
 @pytest.fixture
