@@ -219,6 +219,9 @@ def cmd_query(args: argparse.Namespace) -> dict:
             key = "index_" if cached else ""
             row[key + "p50_ms"] = round(statistics.median(times), 1)
             row[key + "p95_ms"] = round(percentile(times, 95), 1)
+            # as it goes: a slow store (Milvus Lite at 100k) may be stopped before the table
+            print(f"  {name} ({'index only' if cached else 'end to end'}): p50 {row[key + 'p50_ms']} ms, "
+                  f"p95 {row[key + 'p95_ms']} ms, {load_machine()}", file=sys.stderr, flush=True)
     info = ix.info()
     hnsw_recall = None
     if info["dense_type"] == "hnsw":  # the graph's top 10 against exact search, on real query vectors
