@@ -94,12 +94,17 @@ def pick_draft(page: Page, contains: str) -> None:
     expect(page.locator("#draft-status")).to_contain_text(re.compile("已打开草稿：.*" + re.escape(contains)))
 
 
-def log_in(page: Page, url: str, name: str, password: str) -> None:
-    """Sign in on Gradio's login form (the app runs with accounts or ``--auth``) and wait for the app."""
-    page.goto(url)
+def submit_login(page: Page, name: str, password: str) -> None:
+    """Fill in and send Gradio's login form (shown when the app runs with accounts or ``--auth``)."""
     page.get_by_label(re.compile("用户名|username", re.I)).fill(name)
     page.get_by_label(re.compile("密码|password", re.I)).fill(password)
     page.get_by_role("button", name=re.compile("登录|login", re.I)).click()
+
+
+def log_in(page: Page, url: str, name: str, password: str) -> None:
+    """Open the app, sign in, and wait until it is ready."""
+    page.goto(url)
+    submit_login(page, name, password)
     expect(page.locator("#generate")).to_be_visible()
     wait_ready(page)
 

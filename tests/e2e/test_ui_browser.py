@@ -22,6 +22,7 @@ from e2e_ui import (
     reload,
     section_box,
     section_heading,
+    submit_login,
     title,
     upload_facts,
     wait_ready,
@@ -294,13 +295,9 @@ def test_auth_asks_for_a_login(browser, app_server, tmp_path) -> None:
         page = context.new_page()
         page.goto(server.url)
         expect(page.get_by_text("请输入用户名和密码")).to_be_visible()
-        page.get_by_label(re.compile("用户名|username", re.I)).fill("mishu")
-        page.get_by_label(re.compile("密码|password", re.I)).fill("wrong")
-        page.get_by_role("button", name=re.compile("登录|login", re.I)).click()
+        submit_login(page, "mishu", "wrong")
         expect(page.get_by_text("凭据不正确")).to_be_visible()
-        page.get_by_label(re.compile("用户名|username", re.I)).fill("mishu")
-        page.get_by_label(re.compile("密码|password", re.I)).fill("青禾2024")
-        page.get_by_role("button", name=re.compile("登录|login", re.I)).click()
+        submit_login(page, "mishu", "青禾2024")
         expect(page.locator("#generate")).to_be_visible()
         wait_ready(page)
         context.close()
