@@ -272,18 +272,27 @@ def write_with_model(plan: ReportPlan, sp: SectionPlan, facts: Facts, skeleton: 
         if answer.error is not None:
             if answer.server_fault:
                 run.health.record(False, answer.error[:200])
-            verb = "失败" if answer.server_fault or answer.overflow else "出错"
-            return skeleton, [*warnings, f"模型调用{verb}，本节{FALLBACK}：{answer.error}"], None
-        run.health.record(True)
-        raw = answer.text
-        if answer.finish_reason == "length" and not answer.capped:
+            # a stream cut by a timeout or a dropped connection keeps the sentences it finished: on a
+            # slow PC that is most of a section, and the guard puts back whatever facts it lacks
+            raw, cut = ("", "") if answer.overflow else complete_sentences(answer.text)
+            if not clean_answer(raw, title=sp.title, heading=sp.heading, prompt=[prompt.system, prompt.user]):
+                verb = "失败" if answer.server_fault or answer.overflow else "出错"
+                return skeleton, [*warnings, f"模型调用{verb}，本节{FALLBACK}：{answer.error}"], None
+            warnings.append(f"模型调用中途中断（{answer.error}），只保留了模型已写完的句子"
+                            + (f"，删去了末尾未写完的“{cut[:30]}”" if cut else "") + "。")
+        elif answer.finish_reason == "length" and not answer.capped:
+            run.health.record(True)
             raw, more = continue_answer(backend, prompt, answer, max_tokens=max_tokens, seed=seed, emit=emit,
                                         section_id=sp.id, settings=settings)
             warnings.extend(more)
         elif answer.capped:
-            raw, cut = complete_sentences(raw)
+            run.health.record(True)
+            raw, cut = complete_sentences(answer.text)
             warnings.append(f"模型的回答超过了本节的字数上限（{char_budget(max_tokens)} 字），已停止读取，只保留了完整的句子"
                             + (f"，删去了末尾未写完的“{cut[:30]}”" if cut else "") + "。")
+        else:
+            run.health.record(True)
+            raw = answer.text
     finally:
         call_deadline.reset(token)
     text = clean_answer(raw, title=sp.title, heading=sp.heading, prompt=[prompt.system, prompt.user], stop=prompt.stop)

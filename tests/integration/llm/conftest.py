@@ -331,6 +331,15 @@ def _make_handler(state: FaultServer):
                 return self._answer(payload, [("content", part[i:i + 5]) for i in range(0, len(part), 5)], finish)
             if mode == "flood":
                 return self._flood(payload)
+            if mode == "cutlate" and payload.get("stream"):
+                # finished sentences, half a sentence, then the connection drops (a proxy's idle limit)
+                self._start_stream()
+                self._chunk(sse(delta(None)))
+                for i in range(0, len(text) // 2, 5):
+                    self._chunk(sse(delta(text[i:min(i + 5, len(text) // 2)])))
+                self.close_connection = True
+                self.connection.shutdown(socket.SHUT_RDWR)
+                return
             if mode == "longline":
                 self._start_stream()
                 self._chunk(b"data: ")

@@ -5,6 +5,7 @@ bounded time whatever the server does (issue 12 §3, issue 16 items 3–5)."""
 
 from __future__ import annotations
 
+import re
 import threading
 import time
 
@@ -311,3 +312,20 @@ def test_an_endless_sse_line_is_refused_without_reading_it(fresh_fault_server):
     with pytest.raises(BackendError, match="一行数据过长"):
         list(b.generate("写一句话"))
     assert time.monotonic() - start < 5
+
+
+def test_a_stream_cut_midway_keeps_the_finished_sentences_and_puts_back_the_facts(fresh_fault_server, facts,
+                                                                                  template):
+    s = settings(True, llm_retries=0)
+    report = draft_report(facts, backend=backend(fresh_fault_server, "cutlate", s), settings=s)
+    assert_whole(report, template)
+    first, *rest = model_sections(report)
+    assert "学校党支部认真谋划、扎实推进本项工作。" in first.text  # the model's own finished sentence
+    assert not any(FALLBACK in w for w in first.warnings), first.warnings
+    (cut,) = [w for w in first.warnings if "只保留了模型已写完的句子" in w]
+    assert "connection" in cut or "中断" in cut
+    # every figure of the skeleton is in the text: what the cut lost came back from the skeleton
+    assert set(re.findall(r"\d+", first.skeleton)) <= set(re.findall(r"\d+", first.text))
+    assert any(w.startswith("模型稿漏了") for w in first.warnings)
+    # one dropped connection is a server fault: the other sections do not wait on that server
+    assert all(sec.text == sec.skeleton and any("不再调用模型" in w for w in sec.warnings) for sec in rest)
