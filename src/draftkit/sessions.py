@@ -16,7 +16,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from draftkit.draft.backends import Backend
-from draftkit.draft.writer import EventFn, draft_section
+from draftkit.draft.events import WriterListener
+from draftkit.draft.writer import draft_section
 from draftkit.facts import Facts, same_unit
 from draftkit.report import SectionDraft
 from draftkit.store.drafts import DraftStore
@@ -61,7 +62,7 @@ class Regeneration:
 
 def regenerate_section(store: DraftStore, draft_id: str, section_id: str, facts: Facts, *, owner: str | None,
                        backend: Backend, index: Any = None, base_seed: int = 0,
-                       on_event: EventFn | None = None) -> Regeneration:
+                       on_event: WriterListener | None = None) -> Regeneration:
     """Write one section of a stored draft again. Raises ``DraftNotFound`` for a draft the owner
     cannot see; never raises for a model failure (see the module's rules)."""
     stored = store.get(draft_id, owner)

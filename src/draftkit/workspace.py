@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -25,10 +25,12 @@ from draftkit.checks.models import CheckResult
 from draftkit.checks.runner import run_checks
 from draftkit.config import Settings, get_settings
 from draftkit.draft.backends import Backend, get_backend
-from draftkit.draft.writer import EventFn, draft_report
+from draftkit.draft.events import WriterListener
+from draftkit.draft.writer import draft_report
 from draftkit.errors import DraftkitError
 from draftkit.export import export_report
 from draftkit.facts import Facts, load_facts
+from draftkit.progress import ProgressCallback
 from draftkit.report import Report
 from draftkit.retrieval import BuildResult, DocumentInfo, Hit, Index, add_paths, build_index, remove_document
 from draftkit.retrieval.base import index_location
@@ -87,11 +89,11 @@ class Workspace:
                 self._index = None
             return self.index
 
-    def build(self, paths: Iterable[PathLike], *, progress: Any = None) -> Index:
+    def build(self, paths: Iterable[PathLike], *, progress: ProgressCallback | None = None) -> Index:
         """Index ``paths`` (files and folders) into a new index at ``path``, replacing any old one,
         and return it (kept open). Files that fail are listed in ``last_build.files`` with the
         reason and never stop the build; when none could be indexed the old index stays and
-        WorkspaceError says why. ``progress``: True (tqdm bars) or ``progress(stage, done, total)``."""
+        WorkspaceError says why. ``progress`` gets a Progress per step (stages ingest, embed, index)."""
         with self._lock:
             result = build_index(list(paths), self.path, settings=self.settings, progress=progress)
             self.last_build = result
@@ -102,7 +104,7 @@ class Workspace:
             assert index is not None
             return index
 
-    def add(self, paths: Iterable[PathLike], *, progress: Any = None) -> BuildResult:
+    def add(self, paths: Iterable[PathLike], *, progress: ProgressCallback | None = None) -> BuildResult:
         """Add files or folders to the index (a first run builds it). Returns what was added and
         what failed, file by file."""
         paths = list(paths)
@@ -137,7 +139,7 @@ class Workspace:
         return self.require_index().search(query, k=k, **filters)
 
     def draft(self, facts: Facts | PathLike, *, backend: Backend | str | None = None, seed: int = 0,
-              progress: Callable[[float, str], None] | None = None, on_event: EventFn | None = None,
+              progress: ProgressCallback | None = None, on_event: WriterListener | None = None,
               **backend_options: Any) -> Report:
         """Draft a report from ``facts`` (a Facts or a facts file), with this index's passages as
         exemplars when there is an index. ``backend``: a name (``template``, ``openai``,

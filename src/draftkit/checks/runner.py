@@ -10,7 +10,6 @@ from __future__ import annotations
 import re
 import time
 from collections import Counter
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +24,7 @@ from draftkit.checks.proofread import MAX_CHARS, Overlay, check_proofread, proof
 from draftkit.checks.residue import check_residue
 from draftkit.checks.reuse import DEFAULT_MAX_QUERIES, DEFAULT_MODE, check_reuse
 from draftkit.facts import Facts
+from draftkit.progress import ProgressCallback, notify
 from draftkit.retrieval import Index
 
 #: At most this many findings of one rule are listed (a 10 MB text can have thousands); the
@@ -168,18 +168,19 @@ def files_to_check(folder: Path) -> list[Path]:
 
 
 def check_folder(folder: Path, facts: Facts | None = None, year: int | None = None, index: Any = None,
-                 reuse_threshold: float = 0.5, progress: Callable[[Path], None] | None = None) -> list[FolderRow]:
+                 reuse_threshold: float = 0.5, progress: ProgressCallback | None = None) -> list[FolderRow]:
     """体检 of every file under ``folder`` (:func:`files_to_check`), most reused first, then most P0;
-    files that cannot be read come last with their error. ``progress(path)`` after each file."""
+    files that cannot be read come last with their error. ``progress`` gets
+    ``Progress("check", files done, files in all, the file)`` after each file."""
     rows: list[FolderRow] = []
-    for f in files_to_check(folder):
+    files = files_to_check(folder)
+    for done, f in enumerate(files, start=1):
         try:
             rows.append(FolderRow(path=str(f), result=run_checks(ReportText.from_file(f), facts=facts, year=year,
                                                                  index=index, reuse_threshold=reuse_threshold)))
         except Exception as exc:  # noqa: BLE001 - one bad file never stops the batch; its error is listed
             rows.append(FolderRow(path=str(f), error=str(exc)))
-        if progress is not None:
-            progress(f)
+        notify(progress, "check", done, len(files), str(f))
 
     def order(row: FolderRow) -> tuple[bool, float, int]:
         if row.result is None:

@@ -3,18 +3,17 @@
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 from typing import Annotated
 
 import typer
-from tqdm import tqdm
 
 from draftkit.checks import CheckInputError, CheckResult, ReportText, run_checks
 from draftkit.checks.annotate import AnnotateError, annotate_docx
 from draftkit.checks.models import SEVERITY_LABELS
 from draftkit.checks.runner import check_folder, files_to_check, open_index
 from draftkit.facts import load_facts
+from draftkit.progress import TqdmBars
 from draftkit.retrieval import IndexUnavailable
 
 
@@ -108,10 +107,9 @@ def register(app: typer.Typer) -> None:
 
         if not files_to_check(path):
             _fail(f"{path}: 文件夹里没有可检查的文件（.docx .txt .md .json）")
-        bar = tqdm(total=len(files_to_check(path)), desc="体检", unit="份", file=sys.stderr, disable=None)
-        checked = check_folder(path, facts=facts_obj, year=year, index=idx, reuse_threshold=threshold,
-                               progress=lambda _f: bar.update())
-        bar.close()
+        with TqdmBars(unit="份", disable=None) as bars:
+            checked = check_folder(path, facts=facts_obj, year=year, index=idx, reuse_threshold=threshold,
+                                   progress=bars)
         rows = [{"path": r.path, "year": r.result.year if r.result else None,
                  "summary": r.result.summary.model_dump() if r.result else None, "error": r.error} for r in checked]
         if as_json:

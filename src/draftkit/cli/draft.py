@@ -13,6 +13,7 @@ from draftkit.draft.backends import get_backend
 from draftkit.draft.writer import draft_report, report_to_json_dict
 from draftkit.export import export_report, export_text
 from draftkit.facts import FactsError, load_facts
+from draftkit.progress import TqdmBars
 from draftkit.retrieval import Index, IndexUnavailable
 
 OUT_SUFFIXES = (".md", ".markdown", ".txt", ".docx")
@@ -54,7 +55,6 @@ def register(app: typer.Typer) -> None:
         json_out: Annotated[Path | None, typer.Option("--json", help="Also write the report as JSON.")] = None,
     ) -> None:
         """Draft a full report from the year's facts: right shape, the year's wording, no invented numbers."""
-        from tqdm import tqdm
 
         if out is not None and out.suffix.lower() not in OUT_SUFFIXES:
             typer.echo(f"错误：--out 只支持 {', '.join(OUT_SUFFIXES)}：{out}", err=True)
@@ -71,17 +71,8 @@ def register(app: typer.Typer) -> None:
             typer.echo(f"错误：{exc}", err=True)
             raise typer.Exit(2) from None
         idx = None if no_index else _open_index(index, settings)
-        bar = tqdm(total=100, desc="起草", unit="%", leave=False, disable=None)
-
-        def progress(fraction: float, desc: str) -> None:
-            bar.n = round(100 * fraction)
-            bar.set_postfix_str(desc[:24])
-            bar.refresh()
-
-        try:
-            report = draft_report(facts, index=idx, backend=chosen, seed=seed, progress=progress, settings=settings)
-        finally:
-            bar.close()
+        with TqdmBars(unit="节", leave=False, disable=None) as bars:
+            report = draft_report(facts, index=idx, backend=chosen, seed=seed, progress=bars, settings=settings)
         for w in report.warnings:
             typer.echo(f"提示：{w}", err=True)
         for s in report.sections:

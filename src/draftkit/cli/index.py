@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
 from draftkit.config import get_settings
+from draftkit.progress import TqdmBars
 from draftkit.retrieval import (
+    BuildResult,
     DocumentNotFound,
     Index,
     IndexUnavailable,
@@ -42,33 +45,7 @@ def _human_size(n: float) -> str:
     return f"{n:.1f} GB"
 
 
-class _Bars:
-    """One tqdm bar per stage (ingest, embed, index) on stderr."""
-
-    def __init__(self, enabled: bool) -> None:
-        self.enabled = enabled
-        self.bars: dict[str, Any] = {}
-
-    def __call__(self, stage: str, done: int, total: int) -> None:
-        if not self.enabled:
-            return
-        from tqdm import tqdm
-
-        labels = {"ingest": "读取文件", "embed": "计算向量", "index": "写入索引", "write": "写入文档", "batch": "批次"}
-        bar = self.bars.get(stage)
-        if bar is None:
-            bar = self.bars[stage] = tqdm(total=total, desc=labels.get(stage, stage), file=sys.stderr, leave=True)
-        bar.total = total
-        bar.n = done
-        bar.refresh()
-
-    def close(self) -> None:
-        for bar in self.bars.values():
-            bar.close()
-        self.bars.clear()
-
-
-def _plan_confirm(yes: bool, bars: _Bars) -> Any:
+def _plan_confirm(yes: bool, bars: TqdmBars) -> Any:
     """The ``confirm`` callback of a build: prints the plan (files, chunks, estimated time) on stderr and,
     above ``Settings.build_confirm_seconds``, asks on a terminal; without one it declines unless ``--yes``."""
     limit = get_settings().build_confirm_seconds
@@ -86,6 +63,16 @@ def _plan_confirm(yes: bool, bars: _Bars) -> Any:
         return False
 
     return confirm
+
+
+def _write(quiet: bool, yes: bool, call: Callable[[TqdmBars, Any], BuildResult]) -> BuildResult:
+    """Run one index write, ``call(bars, confirm)``, with progress bars (none with --quiet) and the
+    plan confirmation (:func:`_plan_confirm`); an index or embedder that cannot be used exits with its message."""
+    with TqdmBars(not quiet) as bars:
+        try:
+            return call(bars, _plan_confirm(yes, bars))
+        except (IndexUnavailable, EmbedderUnavailable, TimeoutError) as exc:
+            raise _fail(str(exc)) from None
 
 
 def _report_build(result: Any, verb: str, summary: bool = True) -> None:
@@ -140,18 +127,13 @@ def register(app: typer.Typer) -> None:
         The plan (files, chunks, estimated embedding time) is printed before embedding; a build estimated
         over DRAFTKIT_BUILD_CONFIRM_SECONDS (default 600) asks first, or needs --yes. With --batch-files the
         index is written every N files, and --resume continues an interrupted build where it stopped."""
-        bars = _Bars(not quiet)
-        try:
-            if batch_files or resume:
-                result = build_in_batches(paths, _index_dir(index), progress=bars, batch_files=batch_files or BATCH_FILES,
-                                          resume=resume, confirm=_plan_confirm(yes, bars))
-            else:
-                result = build_index(paths, _index_dir(index), progress=bars, confirm=_plan_confirm(yes, bars),
-                                     force=force)
-        except (IndexUnavailable, EmbedderUnavailable, TimeoutError) as exc:
-            raise _fail(str(exc)) from None
-        finally:
-            bars.close()
+        if batch_files or resume:
+            result = _write(quiet, yes, lambda bars, confirm: build_in_batches(
+                paths, _index_dir(index), progress=bars, batch_files=batch_files or BATCH_FILES, resume=resume,
+                confirm=confirm))
+        else:
+            result = _write(quiet, yes, lambda bars, confirm: build_index(
+                paths, _index_dir(index), progress=bars, confirm=confirm, force=force))
         if result.cancelled:
             _report_build(result, "built", summary=False)
             raise _fail(f"build not started; {result.index_dir} was left as it was")
@@ -168,13 +150,8 @@ def register(app: typer.Typer) -> None:
         yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask before a long build.")] = False,
     ) -> None:
         """Add files; a changed file replaces its old chunks, an unchanged one is left alone."""
-        bars = _Bars(not quiet)
-        try:
-            result = add_paths(_index_dir(index), paths, progress=bars, confirm=_plan_confirm(yes, bars))
-        except (IndexUnavailable, EmbedderUnavailable, TimeoutError) as exc:
-            raise _fail(str(exc)) from None
-        finally:
-            bars.close()
+        result = _write(quiet, yes, lambda bars, confirm: add_paths(
+            _index_dir(index), paths, progress=bars, confirm=confirm))
         if result.cancelled:
             _report_build(result, "updated", summary=False)
             raise _fail(f"nothing added; {result.index_dir} was left as it was")

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
 from draftkit.ingest.models import FileResult
-from draftkit.ingest.pipeline import ingest_paths, iter_source_files
+from draftkit.ingest.pipeline import ingest_paths
+from draftkit.progress import TqdmBars
 
 
 def _file_row(r: FileResult) -> dict[str, Any]:
@@ -93,19 +93,8 @@ def register(app: typer.Typer) -> None:
         as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object {files, chunks} instead of a table.")] = False,
     ) -> None:
         """Clean, structure and chunk past reports; show a per-file table (or JSON)."""
-        from tqdm import tqdm
-
-        total = len(iter_source_files(paths))
-        bar = tqdm(total=total, desc="ingest", unit="file", file=sys.stderr, disable=None, leave=False)
-
-        def progress(done: int, _total: int, path: str) -> None:
-            bar.update(1)
-            bar.set_postfix_str(Path(path).name[-30:], refresh=False)
-
-        try:
-            results = ingest_paths(paths, progress=progress)
-        finally:
-            bar.close()
+        with TqdmBars(unit="file", disable=None, leave=False) as bars:
+            results = ingest_paths(paths, progress=bars)
         chunks = _chunk_rows(results)
         if out is not None:
             out.parent.mkdir(parents=True, exist_ok=True)

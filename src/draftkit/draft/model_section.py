@@ -24,13 +24,13 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from draftkit.config import Settings
 from draftkit.draft.answer import ThinkFilter, clean_answer, clean_chars, complete_sentences
 from draftkit.draft.backends import Backend, BackendError, ContextOverflowError, call_deadline
+from draftkit.draft.events import WriterEvent, WriterListener
 from draftkit.draft.guard import GuardResult, guard_section
 from draftkit.draft.model_prompt import (
     EXEMPLAR_CHARS,
@@ -47,8 +47,6 @@ from draftkit.facts import Facts
 from draftkit.report import Exemplar
 
 log = logging.getLogger(__name__)
-
-EventFn = Callable[..., None]
 
 #: model tokens per character of Chinese answer asked for, and the floor, for ``max_tokens``
 TOKENS_PER_CHAR = 1.6
@@ -139,10 +137,10 @@ class Answer:
     overflow: bool = False  # the prompt did not fit the model's context
 
 
-def read_answer(backend: Backend, prompt: ModelPrompt, *, max_tokens: int, seed: int | None, emit: EventFn,
+def read_answer(backend: Backend, prompt: ModelPrompt, *, max_tokens: int, seed: int | None, emit: WriterListener,
                 section_id: str, stream: bool = True) -> Answer:
-    """Stream one answer, emitting ``("token", id, text)`` for the visible text (a lone ``</think>``
-    re-emits ``("section_start", id)`` so that a UI drops the thinking it showed), up to
+    """Stream one answer, emitting a ``token`` WriterEvent for the visible text (a lone ``</think>``
+    re-emits ``section_start`` so that a UI drops the thinking it showed), up to
     :func:`char_budget` characters. Failures are returned in ``Answer.error``, never raised."""
     kwargs: dict[str, Any] = {"stream": stream, "system": prompt.system, "max_tokens": max_tokens, "seed": seed}
     if getattr(backend, "supports_stop", False) and prompt.stop:
@@ -156,15 +154,15 @@ def read_answer(backend: Backend, prompt: ModelPrompt, *, max_tokens: int, seed:
         for piece in gen:
             visible = think.feed(clean_chars(piece))
             if think.take_reset():
-                emit("section_start", section_id)
+                emit(WriterEvent.start(section_id))
             if visible:
-                emit("token", section_id, visible)
+                emit(WriterEvent.token(section_id, visible))
             if len(think.answer) + len(think.thinking) > budget:
                 out.capped = True
                 break
         tail = think.finish()
         if tail:
-            emit("token", section_id, tail)
+            emit(WriterEvent.token(section_id, tail))
     except ContextOverflowError as exc:
         out.error, out.overflow = str(exc), True
     except BackendError as exc:
@@ -241,7 +239,7 @@ def prompt_tokens(backend: Backend, prompt: ModelPrompt) -> int:
 
 
 def write_with_model(plan: ReportPlan, sp: SectionPlan, facts: Facts, skeleton: str, exemplars: list[Exemplar],
-                     backend: Backend, emit: EventFn, settings: Settings, run: ModelRun,
+                     backend: Backend, emit: WriterListener, settings: Settings, run: ModelRun,
                      seed: int | None = None) -> tuple[str, list[str], GuardResult | None]:
     """(text, warnings, guard result) of one section written by ``backend``; the skeleton and a
     warning when the model fails, the report's deadline has passed, or the model is down."""
@@ -266,7 +264,7 @@ def write_with_model(plan: ReportPlan, sp: SectionPlan, facts: Facts, skeleton: 
             prompt = render_model_prompt(plan, sp, facts, exemplars, settings, length=length, skeleton=skeleton,
                                          max_exemplars=0)
             warnings.append(f"模型服务报告提示超出上下文长度，已去掉参考范文重试：{answer.error}")
-            emit("section_start", sp.id)
+            emit(WriterEvent.start(sp.id))
             answer = read_answer(backend, prompt, max_tokens=max_tokens, seed=seed, emit=emit, section_id=sp.id,
                                  stream=settings.llm_stream)
         if answer.error is not None:
@@ -301,7 +299,7 @@ def write_with_model(plan: ReportPlan, sp: SectionPlan, facts: Facts, skeleton: 
 
 
 def continue_answer(backend: Backend, prompt: ModelPrompt, answer: Answer, *, max_tokens: int, seed: int | None,
-                    emit: EventFn, section_id: str, settings: Settings) -> tuple[str, list[str]]:
+                    emit: WriterListener, section_id: str, settings: Settings) -> tuple[str, list[str]]:
     """An answer cut by the token limit, continued once (``prompts/sections/_continue.j2``). If the
     continuation fails or is cut again, the complete sentences are kept, with a warning."""
     partial = answer.text

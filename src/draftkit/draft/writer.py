@@ -4,41 +4,36 @@
 they are. Both never raise for a backend failure: the section keeps its skeleton (the facts,
 rendered by the templates) and carries a warning the user sees.
 
-Events (``on_event(*event)``), in this order per section; sections may interleave when a model
-backend runs several at once:
+``on_event`` gets each step as a :class:`~draftkit.draft.events.WriterEvent` (plan, section_start,
+token, section_done; see ``draft/events.py`` for the order).
 
-* ``("plan", report)`` once, first: the report with every heading and empty texts;
-* ``("section_start", section_id)``;
-* ``("token", section_id, text)`` for each piece the backend yields (the skeleton for ``template``);
-* ``("section_done", section_id, SectionDraft)``.
-
-``progress(fraction, description)`` is called after each section (``gr.Progress`` and a tqdm
-adapter both fit).
+``progress`` gets a :class:`~draftkit.progress.Progress` (stage ``draft``, sections done of the
+total, item = the heading) after each section.
 """
 
 from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from draftkit.config import Settings, get_settings
 from draftkit.draft.backends import Backend, get_backend
+from draftkit.draft.events import WriterEvent, WriterListener
 from draftkit.draft.guard import audit_text
 from draftkit.draft.model_prompt import unit_section_lengths
 from draftkit.draft.model_section import ModelRun, write_with_model
 from draftkit.draft.plan import MARKER_RE, ReportPlan, SectionPlan, plan_report
 from draftkit.draft.prompts import render_part, render_skeleton
 from draftkit.facts import Facts, same_unit
+from draftkit.progress import ProgressCallback, notify
 from draftkit.report import Exemplar, Report, SectionDraft, Signature
 from draftkit.zh import ngrams, normalize
 
 log = logging.getLogger(__name__)
 
-EventFn = Callable[..., None]
-ProgressFn = Callable[[float, str], None]
+
 
 #: exemplars per section, and how many hits to fetch before the year rerank
 EXEMPLARS_PER_SECTION = 3
@@ -152,12 +147,12 @@ def _marker_warning(skeleton: str) -> list[str]:
 
 
 def _write(plan: ReportPlan, sp: SectionPlan, facts: Facts, skeleton: str, exemplars: list[Exemplar],
-           backend: Backend, emit: EventFn, settings: Settings, heading: str | None = None,
+           backend: Backend, emit: WriterListener, settings: Settings, heading: str | None = None,
            level: int | None = None, extra_warnings: list[str] | None = None,
            run: ModelRun | None = None, seed: int = 0) -> SectionDraft:
     """Generate and guard one section; never raises for a backend failure."""
     started = time.perf_counter()
-    emit("section_start", sp.id)
+    emit(WriterEvent.start(sp.id))
     warnings: list[str] = list(extra_warnings or [])
     name = backend.name or type(backend).__name__
     model_error: str | None = None
@@ -167,14 +162,14 @@ def _write(plan: ReportPlan, sp: SectionPlan, facts: Facts, skeleton: str, exemp
         pieces = []
         for piece in backend.generate(skeleton, stream=True):
             pieces.append(piece)
-            emit("token", sp.id, piece)
+            emit(WriterEvent.token(sp.id, piece))
         text = "".join(pieces)
         for f in audit_text(text, facts, plan.era, sp.heading):  # a template bug, never expected
             warnings.append(f"模板稿核对：{f.message}")
     elif sp.children:  # a parent's one-sentence lead into its subsections: no facts, nothing to write
         text = skeleton
         for piece in paragraph_pieces(skeleton):
-            emit("token", sp.id, piece)
+            emit(WriterEvent.token(sp.id, piece))
     else:
         text, more, result = write_with_model(plan, sp, facts, skeleton, exemplars, backend, emit, settings,
                                               run or ModelRun(settings), seed=seed)
@@ -185,7 +180,7 @@ def _write(plan: ReportPlan, sp: SectionPlan, facts: Facts, skeleton: str, exemp
     draft = SectionDraft(id=sp.id, heading=heading or sp.heading, level=level or sp.level, kind=sp.kind, text=text,
                          skeleton=skeleton, warnings=warnings, exemplars=exemplars, backend=name,
                          seconds=round(time.perf_counter() - started, 4), seed=seed, model_error=model_error)
-    emit("section_done", sp.id, draft)
+    emit(WriterEvent.done(draft))
     return draft
 
 
@@ -195,14 +190,14 @@ def _resolve_backend(backend: Backend | str | None, settings: Settings) -> Backe
     return backend
 
 
-def _emitter(on_event: EventFn | None) -> EventFn:
-    def emit(*event: Any) -> None:
+def _emitter(on_event: WriterListener | None) -> WriterListener:
+    def emit(event: WriterEvent) -> None:
         if on_event is None:
             return
         try:
-            on_event(*event)
+            on_event(event)
         except Exception:  # a broken listener must not stop drafting
-            log.exception("on_event listener failed on %s", event[0])
+            log.exception("on_event listener failed on %s", event.kind)
 
     return emit
 
@@ -245,7 +240,7 @@ def _closing_avoid(plan: ReportPlan, skeletons: dict[str, str]) -> list[str]:
 
 
 def draft_report(facts: Facts, index: Any = None, backend: Backend | str | None = None, seed: int = 0,
-                 progress: ProgressFn | None = None, on_event: EventFn | None = None,
+                 progress: ProgressCallback | None = None, on_event: WriterListener | None = None,
                  settings: Settings | None = None) -> Report:
     """Draft the whole report. ``index``: an open retrieval ``Index`` (None: no exemplars)."""
     t0 = time.perf_counter()
@@ -281,7 +276,7 @@ def draft_report(facts: Facts, index: Any = None, backend: Backend | str | None 
                                backend=name) for sp in plan.sections],
     )
     t_plan = time.perf_counter()
-    emit("plan", report.model_copy(deep=True))
+    emit(WriterEvent.plan(report.model_copy(deep=True)))
 
     exclude = _excluded(index, facts, warnings)
     section_warnings: dict[str, list[str]] = {sp.id: [] for sp in plan.sections}
@@ -302,11 +297,7 @@ def draft_report(facts: Facts, index: Any = None, backend: Backend | str | None 
     def advance(d: SectionDraft) -> None:
         nonlocal done
         done += 1
-        if progress is not None:
-            try:
-                progress(done / total if total else 1.0, d.heading)
-            except Exception:
-                log.exception("progress callback failed")
+        notify(progress, "draft", done, total, d.heading)
 
     workers = 1 if backend.uses_skeleton else max(1, backend.concurrency)
     drafts: dict[str, SectionDraft] = {}
@@ -331,7 +322,7 @@ def draft_report(facts: Facts, index: Any = None, backend: Backend | str | None 
 
 
 def draft_section(report: Report, section_id: str, facts: Facts, index: Any = None,
-                  backend: Backend | str | None = None, seed: int = 0, on_event: EventFn | None = None,
+                  backend: Backend | str | None = None, seed: int = 0, on_event: WriterListener | None = None,
                   settings: Settings | None = None) -> SectionDraft:
     """Rewrite one section of ``report`` (which is not changed); returns the new SectionDraft.
 

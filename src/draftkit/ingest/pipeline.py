@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import os
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from draftkit.ingest.chunk import chunk_document
@@ -24,11 +24,9 @@ from draftkit.ingest.load import (
 )
 from draftkit.ingest.models import Block, Document, FileResult
 from draftkit.ingest.structure import parse_structure
+from draftkit.progress import ProgressCallback, notify
 
-__all__ = ["ingest_file", "ingest_text", "ingest_paths", "process_text", "iter_source_files", "Progress"]
-
-#: ``progress(done, total, path)`` is called after each file of a batch.
-Progress = Callable[[int, int, str], None]
+__all__ = ["ingest_file", "ingest_text", "ingest_paths", "process_text", "iter_source_files"]
 
 _IGNORED_NAMES = (".", "~$", ".~lock")
 
@@ -115,8 +113,9 @@ def iter_source_files(paths: Iterable[str | os.PathLike[str]]) -> list[tuple[Pat
     return out
 
 
-def ingest_paths(paths: Iterable[str | os.PathLike[str]], progress: Progress | None = None) -> list[FileResult]:
-    """Ingest files and directories; one :class:`FileResult` per file (ok | error | skipped). Never raises."""
+def ingest_paths(paths: Iterable[str | os.PathLike[str]], progress: ProgressCallback | None = None) -> list[FileResult]:
+    """Ingest files and directories; one :class:`FileResult` per file (ok | error | skipped). Never raises.
+    ``progress`` gets ``Progress("ingest", files done, files in all, the file)`` after each file."""
     files = iter_source_files(paths)
     results: list[FileResult] = []
     total = len(files)
@@ -139,10 +138,6 @@ def ingest_paths(paths: Iterable[str | os.PathLike[str]], progress: Progress | N
             except Exception as exc:  # noqa: BLE001 - a batch never stops for one file
                 results.append(FileResult(path=name, status="error",
                                           error=f"{name}: unexpected error: {exc.__class__.__name__}: {exc}"))
-        if progress is not None:
-            try:
-                progress(done, total, name)
-            except Exception:  # noqa: BLE001 - a broken progress callback must not break ingestion
-                pass
+        notify(progress, "ingest", done, total, name)
     return results
 

@@ -9,8 +9,8 @@ thousands of reports without holding every ingested document in memory, and surv
   skips a file whose content is already indexed. ``resume=True`` (``draftkit index build --resume``)
   continues into the existing index, so re-running after a crash, a power cut or Ctrl-C re-reads
   each file once (hashing) and embeds only what is missing;
-- ``progress(stage, done, total)`` gets per-file ingest progress inside each batch and ``("batch",
-  n, batches)`` between batches; the result lists every file with its status and error, so the
+- ``progress`` gets each batch's own Progress (ingest, embed, index) and ``Progress("batch", n,
+  batches)`` between batches; the result lists every file with its status and error, so the
   final report names each file that failed (one bad file never stops the build).
 
 Embedding uses every core: torch's intra-op threads default to the machine's cores
@@ -24,10 +24,15 @@ import os
 import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Any
 
 from draftkit.config import Settings, get_settings
+from draftkit.ingest.pipeline import iter_source_files
+from draftkit.progress import ProgressCallback, notify
 from draftkit.retrieval.base import index_location
+from draftkit.retrieval.build import BuildResult
+from draftkit.retrieval.index import add_paths, build_index
+from draftkit.retrieval.milvus import has_index
+from draftkit.retrieval.plan import BuildPlan
 
 #: Files per batch: at ~15 chunks per report, 200 reports are ~3,000 chunks (~1 minute of embedding here).
 BATCH_FILES = 200
@@ -35,21 +40,17 @@ BATCH_FILES = 200
 
 def _exists(location: str | Path, settings: Settings) -> bool:
     if isinstance(location, str):
-        from draftkit.retrieval.milvus import has_index
-
         return has_index(location, settings)
     return (location / "manifest.json").is_file()
 
 
 def build_in_batches(paths: Iterable[str | os.PathLike[str]], index: str | os.PathLike[str] | None = None,
-                     settings: Settings | None = None, progress: Any = None, batch_files: int = BATCH_FILES,
-                     resume: bool = False, confirm: Callable[[Any], bool] | None = None) -> Any:
+                     settings: Settings | None = None, progress: ProgressCallback | None = None,
+                     batch_files: int = BATCH_FILES, resume: bool = False,
+                     confirm: Callable[[BuildPlan], bool] | None = None) -> BuildResult:
     """Index ``paths`` ``batch_files`` files at a time (see the module). Without ``resume`` an existing
     index is replaced by the first batch; with it the build continues into the existing index. Returns one
     ``BuildResult`` for the whole run (every file's result; totals of the index at the end)."""
-    from draftkit.ingest.pipeline import iter_source_files
-    from draftkit.retrieval.index import BuildResult, _progress_fn, add_paths, build_index
-
     if batch_files < 1:
         raise ValueError(f"batch_files must be at least 1, not {batch_files}")
     t0 = time.perf_counter()
@@ -57,11 +58,10 @@ def build_in_batches(paths: Iterable[str | os.PathLike[str]], index: str | os.Pa
     location = index_location(index, s)
     files = [str(p) for p, _ in iter_source_files(paths)]
     batches = [files[i : i + batch_files] for i in range(0, len(files), batch_files)] or [[]]
-    report = _progress_fn(progress)
     total = BuildResult(index_dir=str(location))
     started = resume and _exists(location, s)
     for n, batch in enumerate(batches, start=1):
-        report("batch", n - 1, len(batches))
+        notify(progress, "batch", n - 1, len(batches))
         if started:
             result = add_paths(location, batch, settings=s, progress=progress, confirm=confirm)
         else:
@@ -79,6 +79,6 @@ def build_in_batches(paths: Iterable[str | os.PathLike[str]], index: str | os.Pa
         total.written = total.written or result.written
         if result.written or result.documents:
             total.documents, total.chunks = result.documents, result.chunks
-        report("batch", n, len(batches))
+        notify(progress, "batch", n, len(batches))
     total.seconds = time.perf_counter() - t0
     return total

@@ -23,7 +23,7 @@ import json
 import logging
 import os
 import threading
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -31,12 +31,11 @@ import numpy as np
 
 from draftkit.config import DEFAULT_EMBED_MODEL, Settings, get_settings
 from draftkit.errors import DraftkitError
+from draftkit.progress import ProgressCallback, notify
 from draftkit.retrieval import e5convert
 
 log = logging.getLogger(__name__)
 
-#: Called with (texts done, texts total) while passages are embedded.
-EmbedProgress = Callable[[int, int], None]
 
 _LOCK = threading.Lock()
 _CACHE: dict[tuple[str, str, str], Embedder] = {}
@@ -202,20 +201,21 @@ class Embedder:
         with _QUERY_LOCK, _torch_threads(1):
             return self._encode(texts, self.query_prefix, False)
 
-    def encode_passages(self, texts: Sequence[str], progress: bool | EmbedProgress = False) -> np.ndarray:
+    def encode_passages(self, texts: Sequence[str], progress: ProgressCallback | None = None) -> np.ndarray:
         """L2-normalised float32 vectors (n, dim) for passages.
 
-        ``progress``: True shows a progress bar; a callable gets (done, total) after each slice.
+        ``progress`` gets ``Progress("embed", texts done, texts in all)`` after each slice of
+        ``8 × batch_size`` texts (and once at 0).
         """
-        if not callable(progress):
-            return self._encode(texts, self.passage_prefix, bool(progress))
+        if progress is None:
+            return self._encode(texts, self.passage_prefix, False)
         total = len(texts)
         out = np.zeros((total, self.dim), np.float32)
         step = self.batch_size * 8
-        progress(0, total)
+        notify(progress, "embed", 0, total)
         for lo in range(0, total, step):
             out[lo : lo + step] = self._encode(texts[lo : lo + step], self.passage_prefix, False)
-            progress(min(lo + step, total), total)
+            notify(progress, "embed", min(lo + step, total), total)
         return out
 
 

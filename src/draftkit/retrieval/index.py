@@ -25,20 +25,33 @@ import shutil
 import sqlite3
 import time
 from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-from pydantic import BaseModel, Field
 
 from draftkit import __version__
 from draftkit.config import Settings, get_settings
-from draftkit.ingest.chunk import CHUNKER_VERSION
 from draftkit.ingest.load import display_path
-from draftkit.ingest.models import Chunk, Document, FileResult
+from draftkit.ingest.models import Chunk, Document
 from draftkit.ingest.pipeline import ingest_paths
+from draftkit.progress import ProgressCallback, notify
 from draftkit.retrieval import atomic
 from draftkit.retrieval.base import QueryVectorCache, SearchIndex, index_location, milvus_uri
+from draftkit.retrieval.build import (
+    STOPWORDS_FILE,
+    USERDICT_FILE,
+    BuildResult,
+    DocumentInfo,
+    abs_path,
+    chunker_version,
+    groups,
+    merge_sources,
+    ok_documents,
+    read_lines,
+    sort_documents,
+)
 from draftkit.retrieval.dense import (
     HNSW_THRESHOLD,
     SENTENCE_OWNERS_FILE,
@@ -76,6 +89,7 @@ from draftkit.retrieval.manifest import (
     read_manifest,
     rebuild_command,
 )
+from draftkit.retrieval.milvus import MilvusIndex, has_index, remove_milvus, write_milvus
 from draftkit.retrieval.plan import BuildPlan, plan_build
 from draftkit.retrieval.ranking import (
     FUSIONS,
@@ -99,105 +113,13 @@ log = logging.getLogger(__name__)
 DENSE_FILE = "dense.faiss"
 LEXICAL_DIR = "lexical"
 LEXICAL_IDS_FILE = "lexical_ids.npy"
-USERDICT_FILE = "userdict.txt"
-STOPWORDS_FILE = "stopwords.txt"
 OPEN_ATTEMPTS = 5  # reads of a version that changed while being opened (only where it cannot be pinned)
 
-#: ``progress(stage, done, total)``; stages: "ingest", "embed", "index". A tqdm bar works too.
-BuildProgress = Callable[[str, int, int], None]
 #: Vectors computed elsewhere: (chunk vectors (n, dim) float32, one (n_sentences, dim) array per chunk).
 Precomputed = tuple[np.ndarray, Sequence[np.ndarray]]
 
 
-def _chunker_version() -> str:
-    return str(CHUNKER_VERSION)
-
-
-# --------------------------------------------------------------------------- result types
-
-
-class DocumentInfo(BaseModel):
-    doc_id: str
-    path: str
-    title: str | None = None
-    unit: str | None = None
-    year: int | None = None
-    org_type: str | None = None
-    report_kind: str | None = None
-    chunks: int = 0
-    ingested_at: str = ""
-    sha256: str = ""
-    format: str | None = None
-
-    @classmethod
-    def from_row(cls, row: dict[str, Any]) -> DocumentInfo:
-        return cls(doc_id=row["id"], path=row["path"], title=row["title"], unit=row["unit"], year=row["year"],
-                   org_type=row["org_type"], report_kind=row["report_kind"], chunks=row["n_chunks"],
-                   ingested_at=row["ingested_at"], sha256=row["sha256"], format=row["format"])
-
-
-class BuildResult(BaseModel):
-    """What a build or an add did: one ``FileResult`` per input file plus the index totals.
-
-    ``files[i].status`` is ok (indexed), error (with the reason) or skipped (unsupported type,
-    unchanged since indexed, or a duplicate of an indexed file: the reason is in ``error``).
-    """
-
-    index_dir: str
-    files: list[FileResult] = Field(default_factory=list)
-    added: list[str] = Field(default_factory=list)  # doc ids newly indexed
-    replaced: list[str] = Field(default_factory=list)  # doc ids whose file changed (old id removed)
-    unchanged: list[str] = Field(default_factory=list)
-    documents: int = 0  # totals in the index afterwards
-    chunks: int = 0
-    embedded: int = 0  # chunks embedded by this call
-    written: bool = False  # False: nothing changed, the index was left as it was
-    cancelled: bool = False  # the confirm callback declined the plan; nothing was written
-    seconds: float = 0.0
-
-    @property
-    def errors(self) -> list[FileResult]:
-        return [f for f in self.files if f.status == "error"]
-
-
-# --------------------------------------------------------------------------- progress
-
-
-def _progress_fn(progress: Any) -> BuildProgress:
-    if progress is None:
-        return lambda stage, done, total: None
-    if hasattr(progress, "update") and hasattr(progress, "n"):  # a tqdm bar
-        def tqdm_progress(stage: str, done: int, total: int) -> None:
-            try:
-                if progress.desc != stage:
-                    progress.set_description(stage)
-                progress.total = total
-                progress.n = done
-                progress.refresh()
-            except Exception:  # noqa: BLE001 - progress display must never break a build
-                pass
-        return tqdm_progress
-    if callable(progress):
-        def call(stage: str, done: int, total: int) -> None:
-            try:
-                progress(stage, done, total)
-            except Exception:  # noqa: BLE001
-                pass
-        return call
-    raise TypeError("progress must be None, a tqdm bar or a callable(stage, done, total)")
-
-
 # --------------------------------------------------------------------------- writing
-
-
-def _abs(path: str) -> str:
-    return str(Path(path).expanduser().resolve())
-
-
-def _read_lines(path: Path) -> list[str]:
-    if not path.is_file():
-        return []
-    return [ln for ln in path.read_text(encoding="utf-8").splitlines() if ln.strip()]
 
 
 def _check_target(index_dir: Path, force: bool = False) -> None:
@@ -220,20 +142,21 @@ def _check_target(index_dir: Path, force: bool = False) -> None:
                                           "add --force to replace it")
 
 
+@dataclass
 class _Version:
     """A new index version being written in a staging directory."""
 
-    def __init__(self, staging: Path, embedder: Embedder, store: Store, dense: DenseIndex,
-                 userdict: list[str], stop: list[str], progress: BuildProgress) -> None:
-        self.staging = staging
-        self.embedder = embedder
-        self.store = store
-        self.dense = dense
-        self.userdict = userdict
-        self.stop = stop
-        self.progress = progress
-        self.tokenizer = get_tokenizer(userdict, stop)
-        self.embedded = 0
+    staging: Path
+    embedder: Embedder
+    store: Store
+    dense: DenseIndex
+    userdict: list[str]
+    stop: list[str]
+    progress: ProgressCallback | None
+    embedded: int = 0  # chunks embedded by this version
+
+    def __post_init__(self) -> None:
+        self.tokenizer = get_tokenizer(self.userdict, self.stop)
 
     def add_documents(self, docs: Sequence[Document], vectors: Precomputed | None = None) -> None:
         """Embed the chunks and their sentences and store them, a group of documents at a time
@@ -248,14 +171,14 @@ class _Version:
         total = n_chunks + sum(len(v) for v in sentences.values())
         done = 0
         at = 0  # position in ``vectors``
-        for group in _groups(docs, EMBED_GROUP_CHUNKS):
+        for group in groups(docs):
             chunks = [c for d in group for c in d.chunks]
             if vectors is None:
                 per_chunk = [sentences[c.id] for c in chunks]
                 texts = [c.text for c in chunks] + [s for sents in per_chunk for s in sents]
                 base = done
                 vecs = self.embedder.encode_passages(
-                    texts, progress=lambda d, _t, base=base: self.progress("embed", base + d, total))
+                    texts, progress=lambda p, base=base: notify(self.progress, "embed", base + p.done, total))
                 done += len(texts)
                 self.embedded += len(chunks)
                 chunk_vecs = vecs[: len(chunks)]
@@ -273,7 +196,7 @@ class _Version:
             for d in group:
                 n = len(d.chunks)
                 tokens = self.tokenizer.tokenize_many(c.text for c in d.chunks)
-                cids = self.store.add_document(d, _abs(d.path), tokens, chunk_vecs[first : first + n],
+                cids = self.store.add_document(d, abs_path(d.path), tokens, chunk_vecs[first : first + n],
                                                sent_vecs[first : first + n])
                 self.dense.add(np.asarray(cids, dtype=np.int64), chunk_vecs[first : first + n])
                 first += n
@@ -283,7 +206,7 @@ class _Version:
 
     def finish(self, sources: list[str], built_at: str | None) -> Manifest:
         """Write the dense, lexical and sentence files and the manifest (last) into the staging directory."""
-        self.progress("index", 0, 1)
+        notify(self.progress, "index", 0, 1)
         if self.dense.needs_rebuild() or (self.dense.kind == "flat" and self.dense.live >= HNSW_THRESHOLD):
             ids, vecs = self.store.vectors(self.embedder.dim)
             self.dense = DenseIndex.build(ids, vecs, choose_kind(len(ids)))
@@ -311,7 +234,7 @@ class _Version:
         manifest = Manifest(
             draftkit_version=__version__,
             embedder=EmbedderInfo(**self.embedder.describe()),
-            chunker_version=_chunker_version(),
+            chunker_version=chunker_version(),
             counts=Counts(documents=n_docs, chunks=n_chunks, sentences=n_sentences),
             dense=DenseInfo(type=self.dense.kind, file=DENSE_FILE, ntotal=self.dense.ntotal,
                             tombstones=[int(t) for t in self.dense.tombstones]),
@@ -325,59 +248,12 @@ class _Version:
             updated_at=now,
         )
         manifest.write(self.staging)
-        self.progress("index", 1, 1)
+        notify(self.progress, "index", 1, 1)
         return manifest
 
 
-#: Documents are embedded and stored in groups of about this many chunks.
-EMBED_GROUP_CHUNKS = 2000
-
-
-def _groups(docs: Sequence[Document], size: int) -> Iterable[list[Document]]:
-    group: list[Document] = []
-    count = 0
-    for d in docs:
-        group.append(d)
-        count += len(d.chunks)
-        if count >= size:
-            yield group
-            group, count = [], 0
-    if group:
-        yield group
-
-
-def _ok_documents(results: list[FileResult]) -> list[Document]:
-    """Documents of the ok results; a second file with the same bytes becomes a skip."""
-    seen: dict[str, str] = {}
-    docs: list[Document] = []
-    for r in results:
-        if r.status != "ok" or r.document is None:
-            continue
-        d = r.document
-        if d.doc_id in seen:
-            r.status = "skipped"
-            r.error = f"{r.path}: same content as {seen[d.doc_id]}; indexed once"
-            continue
-        seen[d.doc_id] = r.path
-        docs.append(d)
-    return docs
-
-
-def _ingest(paths: Sequence[str | os.PathLike[str]], report: BuildProgress) -> list[FileResult]:
-    return ingest_paths(paths, progress=lambda done, total, _path: report("ingest", done, total))
-
-
-def _merge_sources(old: list[str], new: Iterable[str | os.PathLike[str]]) -> list[str]:
-    out = list(old)
-    for p in new:
-        s = display_path(p)  # an undecodable file name, escaped: the manifest is JSON
-        if s not in out:
-            out.append(s)
-    return out
-
-
 def build_documents(docs: Sequence[Document], index_dir: str | os.PathLike[str], settings: Settings | None = None,
-                    sources: Sequence[str] | None = None, progress: Any = None,
+                    sources: Sequence[str] | None = None, progress: ProgressCallback | None = None,
                     vectors: Precomputed | None = None, force: bool = False) -> Manifest:
     """Write a new index from already ingested documents (replacing any index at ``index_dir``).
 
@@ -388,7 +264,6 @@ def build_documents(docs: Sequence[Document], index_dir: str | os.PathLike[str],
     s = settings or get_settings()
     target = Path(index_dir)
     _check_target(target, force)
-    report = _progress_fn(progress)
     embedder = get_embedder(s)
     units = unit_words(d.unit for d in docs)
     userdict = base_userdict(s) + [u for u in dict.fromkeys(units)]
@@ -400,7 +275,7 @@ def build_documents(docs: Sequence[Document], index_dir: str | os.PathLike[str],
             store = Store.open_writable(staging / STORE_FILE)
             store.set_meta("unit_words", "\n".join(dict.fromkeys(units)))
             version = _Version(staging, embedder, store, DenseIndex.empty(embedder.dim, choose_kind(
-                sum(len(d.chunks) for d in docs))), userdict, stop, report)
+                sum(len(d.chunks) for d in docs))), userdict, stop, progress)
             version.add_documents(docs, vectors)
             manifest = version.finish([str(p) for p in (sources or [])], None)
             atomic.publish(staging, target)
@@ -411,13 +286,13 @@ def build_documents(docs: Sequence[Document], index_dir: str | os.PathLike[str],
 
 
 def build_index(paths: Iterable[str | os.PathLike[str]], index_dir: str | os.PathLike[str] | None = None,
-                settings: Settings | None = None, progress: Any = None,
+                settings: Settings | None = None, progress: ProgressCallback | None = None,
                 confirm: Callable[[BuildPlan], bool] | None = None, force: bool = False) -> BuildResult:
     """Ingest ``paths`` (files and folders) and write a new index at ``index_dir``, replacing any old one.
 
     Files that fail to ingest are listed in ``BuildResult.files`` with the reason; they never stop the
     build. When no file could be indexed nothing is written (``written`` is False) and an existing
-    index stays as it was. ``progress``: a tqdm bar or ``progress(stage, done, total)``.
+    index stays as it was. ``progress`` gets a Progress per step (stages ingest, embed, index).
     ``confirm(plan)`` is called after ingestion, before any embedding (:class:`BuildPlan`: files, chunks,
     estimated seconds); when it returns False nothing is written and ``BuildResult.cancelled`` is True.
     ``force``: replace a damaged index that has lost its manifest (a folder holding anything else is refused).
@@ -426,14 +301,11 @@ def build_index(paths: Iterable[str | os.PathLike[str]], index_dir: str | os.Pat
     s = settings or get_settings()
     target = index_location(index_dir, s)
     if isinstance(target, str):  # Milvus (base.py)
-        from draftkit.retrieval.milvus import write_milvus
-
         return write_milvus(target, list(paths), s, progress, replace=True, confirm=confirm)
     _check_target(target, force)
     paths = list(paths)
-    report = _progress_fn(progress)
-    results = _ingest(paths, report)
-    docs = _ok_documents(results)
+    results = ingest_paths(paths, progress=progress)
+    docs = ok_documents(results)
     if not docs:  # never replace an index with an empty one because every file failed
         return BuildResult(index_dir=str(target), files=results, written=False, seconds=time.perf_counter() - t0)
     if confirm is not None and not confirm(plan_build(results, docs, s)):
@@ -450,9 +322,9 @@ def _check_writable(index_dir: Path, manifest: Manifest, s: Settings) -> None:
     if manifest.embedder.name != name:
         raise IndexMismatch(index_dir, f"it was built with the embedder {manifest.embedder.name!r} but "
                                        f"DRAFTKIT_EMBED_MODEL is {name!r}", manifest.sources)
-    if manifest.chunker_version != _chunker_version():
+    if manifest.chunker_version != chunker_version():
         raise IndexMismatch(index_dir, f"it was chunked by chunker version {manifest.chunker_version}, "
-                                       f"this draftkit chunks with version {_chunker_version()}", manifest.sources)
+                                       f"this draftkit chunks with version {chunker_version()}", manifest.sources)
 
 
 def _open_for_update(index_dir: Path, manifest: Manifest, dim: int) -> tuple[Store, DenseIndex]:
@@ -486,24 +358,24 @@ def _store_faults(index_dir: Path, manifest: Manifest) -> Iterator[None]:
 
 
 def _updated_version(index_dir: Path, staging: Path, embedder: Embedder, dense: DenseIndex,
-                     new_units: Sequence[str], report: BuildProgress) -> _Version:
+                     new_units: Sequence[str], progress: ProgressCallback | None) -> _Version:
     """A new version starting as a copy of the published one (store copied; dense index given)."""
     shutil.copy2(index_dir / STORE_FILE, staging / STORE_FILE)
     store = Store.open_writable(staging / STORE_FILE)
-    userdict = _read_lines(index_dir / USERDICT_FILE)
+    userdict = read_lines(index_dir / USERDICT_FILE)
     fresh = [u for u in dict.fromkeys(new_units) if u not in set(userdict)]
     if fresh:
         old_units = (store.get_meta("unit_words") or "").splitlines()
         store.set_meta("unit_words", "\n".join(old_units + fresh))
-    stop = _read_lines(index_dir / STOPWORDS_FILE)
-    version = _Version(staging, embedder, store, dense, userdict + fresh, stop, report)
+    stop = read_lines(index_dir / STOPWORDS_FILE)
+    version = _Version(staging, embedder, store, dense, userdict + fresh, stop, progress)
     if fresh:
         version.retokenize_all()
     return version
 
 
 def add_paths(index_dir: str | os.PathLike[str], paths: Iterable[str | os.PathLike[str]],
-              settings: Settings | None = None, progress: Any = None,
+              settings: Settings | None = None, progress: ProgressCallback | None = None,
               confirm: Callable[[BuildPlan], bool] | None = None) -> BuildResult:
     """Add files to an index (creating it when there is none).
 
@@ -516,16 +388,12 @@ def add_paths(index_dir: str | os.PathLike[str], paths: Iterable[str | os.PathLi
     s = settings or get_settings()
     paths = list(paths)
     if milvus_uri(index_dir) is not None:
-        from draftkit.retrieval.milvus import write_milvus
-
         return write_milvus(milvus_uri(index_dir), paths, s, progress, replace=False, confirm=confirm)
     target = Path(index_dir)
     if not atomic.wait_for_published(target):
         return build_index(paths, target, s, progress, confirm=confirm)
-    report = _progress_fn(progress)
-    results = _ingest(paths, report)
-    docs = _ok_documents(results)
-    by_doc = {r.document.doc_id: r for r in results if r.document is not None}
+    results = ingest_paths(paths, progress=progress)
+    docs = ok_documents(results)
     with atomic.writer_lock(target):
         atomic.recover(target)
         manifest = read_manifest(target)
@@ -534,27 +402,12 @@ def add_paths(index_dir: str | os.PathLike[str], paths: Iterable[str | os.PathLi
         try:
             with _store_faults(target, manifest):
                 indexed = {row["id"]: row for row in old_store.documents()}
-            by_abs = {row["abs_path"]: row for row in indexed.values()}
         finally:
             old_store.close()
-        to_add: list[Document] = []
-        replaced: list[str] = []
-        unchanged: list[str] = []
-        for d in docs:
-            result = by_doc[d.doc_id]
-            same = indexed.get(d.doc_id)
-            if same is not None:
-                unchanged.append(d.doc_id)
-                result.status = "skipped"
-                result.error = (f"{d.path}: unchanged since indexed" if same["abs_path"] == _abs(d.path)
-                                else f"{d.path}: same content as the indexed {same['path']}")
-                continue
-            previous = by_abs.get(_abs(d.path))
-            if previous is not None:
-                replaced.append(previous["id"])
-            to_add.append(d)
+        new = sort_documents(docs, results, indexed, mark_unchanged=True)
+        to_add = new.to_add
         if not to_add or (confirm is not None and not confirm(plan_build(results, to_add, s))):
-            return BuildResult(index_dir=str(target), files=results, unchanged=unchanged,
+            return BuildResult(index_dir=str(target), files=results, unchanged=new.unchanged,
                                documents=manifest.counts.documents, chunks=manifest.counts.chunks,
                                written=False, cancelled=bool(to_add), seconds=time.perf_counter() - t0)
         embedder = _embedder_for(target, manifest, s)
@@ -562,17 +415,17 @@ def add_paths(index_dir: str | os.PathLike[str], paths: Iterable[str | os.PathLi
         try:
             with _store_faults(target, manifest):
                 version = _updated_version(target, staging, embedder, dense, unit_words(d.unit for d in to_add),
-                                           report)
-                for doc_id in replaced:
+                                           progress)
+                for doc_id in new.replaced:
                     version.dense.remove(np.asarray(version.store.remove_document(doc_id), dtype=np.int64))
                 version.add_documents(to_add)
-                new_manifest = version.finish(_merge_sources(manifest.sources, paths), manifest.built_at)
+                new_manifest = version.finish(merge_sources(manifest.sources, paths), manifest.built_at)
             atomic.publish(staging, target)
         except BaseException:
             shutil.rmtree(staging, ignore_errors=True)
             raise
-    return BuildResult(index_dir=str(target), files=results, added=[d.doc_id for d in to_add], replaced=replaced,
-                       unchanged=unchanged, documents=new_manifest.counts.documents,
+    return BuildResult(index_dir=str(target), files=results, added=[d.doc_id for d in to_add], replaced=new.replaced,
+                       unchanged=new.unchanged, documents=new_manifest.counts.documents,
                        chunks=new_manifest.counts.chunks, embedded=version.embedded, written=True,
                        seconds=time.perf_counter() - t0)
 
@@ -584,8 +437,6 @@ def remove_document(index_dir: str | os.PathLike[str], doc_id_or_path: str, sett
     ``settings``: used for a Milvus location (``base.py``); a directory needs neither the model nor settings.
     """
     if milvus_uri(index_dir) is not None:
-        from draftkit.retrieval.milvus import remove_milvus
-
         return remove_milvus(milvus_uri(index_dir), doc_id_or_path, settings or get_settings())
     target = Path(index_dir)
     if not atomic.wait_for_published(target):
@@ -596,7 +447,7 @@ def remove_document(index_dir: str | os.PathLike[str], doc_id_or_path: str, sett
         old_store, dense = _open_for_update(target, manifest, manifest.embedder.dim)
         try:
             with _store_faults(target, manifest):
-                row = old_store.find_document(str(doc_id_or_path), _abs(str(doc_id_or_path)))
+                row = old_store.find_document(str(doc_id_or_path), abs_path(str(doc_id_or_path)))
         finally:
             old_store.close()
         if row is None:
@@ -607,7 +458,7 @@ def remove_document(index_dir: str | os.PathLike[str], doc_id_or_path: str, sett
         try:
             embedder_info = _StoredEmbedder(manifest.embedder)
             with _store_faults(target, manifest):
-                version = _updated_version(target, staging, embedder_info, dense, [], _progress_fn(None))
+                version = _updated_version(target, staging, embedder_info, dense, [], None)
                 version.dense.remove(np.asarray(version.store.remove_document(info.doc_id), dtype=np.int64))
                 version.finish(manifest.sources, manifest.built_at)
             atomic.publish(staging, target)
@@ -628,7 +479,7 @@ class _StoredEmbedder:
     def describe(self) -> dict[str, Any]:
         return self._info.model_dump()
 
-    def encode_passages(self, texts: Sequence[str], progress: Any = False) -> np.ndarray:
+    def encode_passages(self, texts: Sequence[str], progress: ProgressCallback | None = None) -> np.ndarray:
         raise RuntimeError("removal never embeds")
 
 
@@ -710,8 +561,6 @@ class Index(SearchIndex):
         s = settings or get_settings()
         path = index_location(index_dir, s)
         if isinstance(path, str):  # Milvus (base.py)
-            from draftkit.retrieval.milvus import has_index
-
             return cls.open(path, settings=s) if has_index(path, s) else None
         if not (path / "manifest.json").is_file():
             return None
@@ -730,8 +579,6 @@ class Index(SearchIndex):
         s = settings or get_settings()
         path = index_location(index_dir, s)
         if isinstance(path, str):  # Milvus (base.py)
-            from draftkit.retrieval.milvus import MilvusIndex
-
             return MilvusIndex.open(path, s)
         for attempt in range(OPEN_ATTEMPTS):
             try:
@@ -806,7 +653,7 @@ class Index(SearchIndex):
             if len(sentences) != manifest.counts.sentences:
                 raise IndexCorrupt(path, f"{len(sentences)} sentence vectors, the manifest says "
                                          f"{manifest.counts.sentences}", srcs)
-            words = (_read_lines(path / USERDICT_FILE), _read_lines(path / STOPWORDS_FILE))
+            words = (read_lines(path / USERDICT_FILE), read_lines(path / STOPWORDS_FILE))
             index = cls(path, manifest, store, dense, lexical, sentences, s, [], words)
             if not np.array_equal(lex_ids, index._cids) or lexical.n_docs != n_chunks:
                 raise IndexCorrupt(path, "the lexical index does not match the store", srcs)
@@ -816,10 +663,10 @@ class Index(SearchIndex):
         except BaseException:
             store.close()
             raise
-        if manifest.chunker_version != _chunker_version():
+        if manifest.chunker_version != chunker_version():
             index.warnings.append(
                 f"the index was chunked by chunker version {manifest.chunker_version}, this draftkit uses "
-                f"{_chunker_version()}: search works, adding files needs a rebuild: {index.rebuild_command}")
+                f"{chunker_version()}: search works, adding files needs a rebuild: {index.rebuild_command}")
         return index
 
     @property
@@ -854,7 +701,7 @@ class Index(SearchIndex):
 
     @_reads_store
     def document(self, doc_id_or_path: str) -> DocumentInfo:
-        row = self._store.find_document(doc_id_or_path, _abs(doc_id_or_path))
+        row = self._store.find_document(doc_id_or_path, abs_path(doc_id_or_path))
         if row is None:
             raise DocumentNotFound(f"no document {doc_id_or_path!r} in the index {self.path}")
         return DocumentInfo.from_row(row)
@@ -928,7 +775,7 @@ class Index(SearchIndex):
                 if key in self._doc_names:
                     ids.add(key)
                     continue
-                row = self._store.find_document(key, _abs(key))
+                row = self._store.find_document(key, abs_path(key))
                 if row is not None:
                     ids.add(row["id"])
             codes = [self._doc_names.index(d) for d in ids]

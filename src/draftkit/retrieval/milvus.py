@@ -42,7 +42,7 @@ import re
 import threading
 import time
 import unicodedata
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -51,7 +51,22 @@ import numpy as np
 from draftkit import __version__
 from draftkit.config import Settings, get_settings
 from draftkit.ingest.models import Chunk, Document
+from draftkit.ingest.pipeline import ingest_paths
+from draftkit.progress import Progress, ProgressCallback, notify
 from draftkit.retrieval.base import _SERVER_URI, QueryVectorCache, SearchIndex, milvus_uri
+from draftkit.retrieval.build import (
+    STOPWORDS_FILE,
+    USERDICT_FILE,
+    BuildResult,
+    DocumentInfo,
+    abs_path,
+    chunker_version,
+    groups,
+    merge_sources,
+    ok_documents,
+    read_lines,
+    sort_documents,
+)
 from draftkit.retrieval.dense import sentence_units
 from draftkit.retrieval.embed import Embedder, EmbedderUnavailable, embedder_name, get_embedder
 from draftkit.retrieval.lexical import BM25_B, BM25_K1, base_userdict, stopwords, unit_words, userdict_digest
@@ -61,8 +76,10 @@ from draftkit.retrieval.manifest import (
     IndexMismatch,
     IndexMissing,
     IndexUnavailable,
+    read_manifest,
     rebuild_command,
 )
+from draftkit.retrieval.plan import BuildPlan, plan_build
 from draftkit.retrieval.ranking import (
     FUSIONS,
     MODES,
@@ -76,7 +93,7 @@ from draftkit.retrieval.ranking import (
     overlap,
     rrf,
 )
-from draftkit.retrieval.store import now_iso
+from draftkit.retrieval.store import STORE_FILE, Store, now_iso
 from draftkit.section_kinds import SECTION_KINDS
 from draftkit.zh import ngrams, normalize
 
@@ -122,7 +139,7 @@ def lexical_text(text: str) -> str:
 def _client(uri: str, settings: Settings) -> Any:
     """A connected ``MilvusClient``. Raises ``MilvusUnavailable`` when pymilvus (or, for a ``*.db`` folder,
     milvus-lite) is missing or the server does not answer (pymilvus gives up on a closed port in ~4 s)."""
-    try:
+    try:  # pymilvus is optional (the [milvus] extra) and slow to import: only when Milvus is used
         from pymilvus import MilvusClient
     except ImportError as exc:
         raise MilvusUnavailable(uri, "pymilvus is not installed", "Install it: pip install 'draftkit[milvus]'") \
@@ -153,10 +170,6 @@ def _as_list(value: Any) -> list[Any] | None:
     return list(value)
 
 
-def _abs(path: str) -> str:
-    return str(Path(path).expanduser().resolve())
-
-
 class _Collections:
     """The three collection names for a prefix, and the schema of each."""
 
@@ -176,7 +189,7 @@ class _Collections:
                 self.client.drop_collection(name)
 
     def create(self, dim: int, userdict: list[str], stop: list[str], properties: dict[str, str]) -> None:
-        from pymilvus import DataType, Function, FunctionType
+        from pymilvus import DataType, Function, FunctionType  # optional and slow to import (see _client)
 
         c = self.client
         s = c.create_schema(auto_id=False, enable_dynamic_field=False)
@@ -275,14 +288,12 @@ class _Collections:
 
 def _manifest_properties(embedder: dict[str, Any], sources: list[str], built_at: str, userdict: list[str]
                          ) -> dict[str, str]:
-    from draftkit.retrieval.index import _chunker_version
-
     return {
         "draftkit.format": FORMAT,
         "draftkit.format_version": str(FORMAT_VERSION),
         "draftkit.version": __version__,
         "draftkit.embedder": json.dumps(embedder, ensure_ascii=False),
-        "draftkit.chunker_version": _chunker_version(),
+        "draftkit.chunker_version": chunker_version(),
         "draftkit.userdict_sha256": userdict_digest(userdict),
         "draftkit.sources": json.dumps(sources, ensure_ascii=False),
         "draftkit.built_at": built_at,
@@ -292,8 +303,6 @@ def _manifest_properties(embedder: dict[str, Any], sources: list[str], built_at:
 
 def _check_manifest(uri: str, props: dict[str, str], settings: Settings, *, writing: bool) -> EmbedderInfo:
     """The recorded embedder; raises ``IndexMismatch`` (with the rebuild command) as a directory index would."""
-    from draftkit.retrieval.index import _chunker_version
-
     sources = json.loads(props.get("draftkit.sources") or "[]")
     if props.get("draftkit.format") != FORMAT:
         raise IndexMismatch(uri, "the Milvus collections do not hold a draftkit index", sources)
@@ -305,18 +314,18 @@ def _check_manifest(uri: str, props: dict[str, str], settings: Settings, *, writ
     if info.name != name:
         raise IndexMismatch(uri, f"it was built with the embedder {info.name!r} but DRAFTKIT_EMBED_MODEL is {name!r} "
                                  f"(set DRAFTKIT_EMBED_MODEL={info.name} to use it as is)", sources)
-    if writing and props.get("draftkit.chunker_version") != _chunker_version():
+    if writing and props.get("draftkit.chunker_version") != chunker_version():
         raise IndexMismatch(uri, f"it was chunked by chunker version {props.get('draftkit.chunker_version')}, "
-                                 f"this draftkit chunks with version {_chunker_version()}", sources)
+                                 f"this draftkit chunks with version {chunker_version()}", sources)
     return info
 
 
-def embed_chunks(embedder: Embedder, chunks: Sequence[Chunk], progress: Any = None
+def embed_chunks(embedder: Embedder, chunks: Sequence[Chunk], progress: ProgressCallback | None = None
                  ) -> tuple[np.ndarray, list[np.ndarray]]:
     """(chunk vectors (n, dim) float32, one (n_sentences, dim) float32 array per chunk), in one model batch."""
     per_chunk = [sentence_units(c.text) for c in chunks]
     texts = [c.text for c in chunks] + [s for sents in per_chunk for s in sents]
-    vecs = embedder.encode_passages(texts, progress=progress or False)
+    vecs = embedder.encode_passages(texts, progress=progress)
     chunk_vecs = np.asarray(vecs[: len(chunks)], dtype=np.float32)
     out: list[np.ndarray] = []
     pos = len(chunks)
@@ -345,7 +354,7 @@ def _chunk_row(doc: Document, chunk: Chunk, vec: np.ndarray) -> dict[str, Any]:
 def _doc_row(doc: Document, stored: dict[str, Any] | None = None) -> dict[str, Any]:
     """The documents row; ``stored``: abs_path and ingested_at carried over from an index directory."""
     stored = stored or {}
-    return {"id": doc.doc_id, "path": doc.path, "abs_path": stored.get("abs_path") or _abs(doc.path),
+    return {"id": doc.doc_id, "path": doc.path, "abs_path": stored.get("abs_path") or abs_path(doc.path),
             "sha256": doc.sha256,
             "format": doc.format or "", "title": doc.title or "", "unit": doc.unit or "",
             "year": doc.year if doc.year is not None else -1, "org_type": doc.org_type or "",
@@ -363,16 +372,15 @@ def _upsert(client: Any, name: str, rows: list[dict[str, Any]]) -> None:
 KnownVectors = dict[str, tuple[np.ndarray, np.ndarray]]
 
 
-def _write_documents(cols: _Collections, embedder: Embedder | None, docs: Sequence[Document], report: Any,
+def _write_documents(cols: _Collections, embedder: Embedder | None, docs: Sequence[Document],
+                     progress: ProgressCallback | None,
                      known: KnownVectors | None = None, stored: dict[str, dict[str, Any]] | None = None) -> int:
     """Embed (unless ``known``) and upsert documents, a group at a time; each document's row goes last,
     so that its presence means the document is complete. Returns the number of chunks written."""
-    from draftkit.retrieval.index import EMBED_GROUP_CHUNKS, _groups
-
     total = sum(len(d.chunks) for d in docs)
     done = 0
     docs_done = 0
-    for group in _groups(docs, EMBED_GROUP_CHUNKS):
+    for group in groups(docs):
         chunks = [c for d in group for c in d.chunks]
         if known is not None:
             chunk_vecs = np.stack([known[c.id][0] for c in chunks]) if chunks else np.zeros((0, 1), np.float32)
@@ -381,8 +389,9 @@ def _write_documents(cols: _Collections, embedder: Embedder | None, docs: Sequen
             assert embedder is not None
             base, n_group = done, len(chunks)
 
-            def embed_progress(d: int, t: int, base: int = base, n_group: int = n_group) -> None:
-                report("embed", base + d * n_group // max(t, 1), total)  # texts include sentences: scale to chunks
+            def embed_progress(p: Progress, base: int = base, n_group: int = n_group) -> None:
+                # the texts include the sentences: scale to chunks
+                notify(progress, "embed", base + p.done * n_group // max(p.total, 1), total)
 
             chunk_vecs, sent_vecs = embed_chunks(embedder, chunks, progress=embed_progress)
         at = 0
@@ -400,9 +409,9 @@ def _write_documents(cols: _Collections, embedder: Embedder | None, docs: Sequen
             cols.client.upsert(cols.documents, [_doc_row(d, (stored or {}).get(d.doc_id))])
             at += n
             docs_done += 1
-            report("write", docs_done, len(docs))  # one document complete (its row written last)
+            notify(progress, "write", docs_done, len(docs))  # one document complete (its row written last)
         done += len(chunks)
-        report("embed", done, total)
+        notify(progress, "embed", done, total)
     return total
 
 
@@ -412,14 +421,10 @@ def _flush(cols: _Collections) -> None:
 
 
 def migrate_index(index_dir: str | os.PathLike[str], uri: str, settings: Settings | None = None,
-                  progress: Any = None) -> Any:
+                  progress: ProgressCallback | None = None) -> BuildResult:
     """Copy an index directory into Milvus without re-embedding: its documents, chunks, vectors, sentence
     vectors, user dictionary and stop words (so both stores cut words alike). Collections already at ``uri``
     are replaced. Returns a ``BuildResult``. For moving a PC's index to a bureau server, and for tests."""
-    from draftkit.retrieval.index import STOPWORDS_FILE, USERDICT_FILE, BuildResult, _progress_fn, _read_lines
-    from draftkit.retrieval.manifest import read_manifest
-    from draftkit.retrieval.store import STORE_FILE, Store
-
     t0 = time.perf_counter()
     s = settings or get_settings()
     uri = milvus_uri(uri) or uri
@@ -446,8 +451,8 @@ def migrate_index(index_dir: str | os.PathLike[str], uri: str, settings: Setting
         stored = {r["id"]: r for r in rows}
     finally:
         store.close()
-    userdict = [line.split()[0] for line in _read_lines(src / USERDICT_FILE)]
-    stop = _read_lines(src / STOPWORDS_FILE)
+    userdict = [line.split()[0] for line in read_lines(src / USERDICT_FILE)]
+    stop = read_lines(src / STOPWORDS_FILE)
     cols = _Collections(_client(uri, s), s.milvus_collection)
     try:
         cols.drop()
@@ -455,7 +460,7 @@ def migrate_index(index_dir: str | os.PathLike[str], uri: str, settings: Setting
                                      userdict)
         props["draftkit.chunker_version"] = manifest.chunker_version
         cols.create(dim, userdict, stop, props)
-        written = _write_documents(cols, None, docs, _progress_fn(progress), known, stored)
+        written = _write_documents(cols, None, docs, progress, known, stored)
         _flush(cols)
         n_docs, n_chunks = cols.count(cols.documents), cols.count(cols.chunks)
     finally:
@@ -464,18 +469,15 @@ def migrate_index(index_dir: str | os.PathLike[str], uri: str, settings: Setting
                        written=bool(written), seconds=time.perf_counter() - t0)
 
 
-def write_milvus(uri: str, paths: Sequence[str | os.PathLike[str]], settings: Settings, progress: Any, *,
-                 replace: bool, confirm: Any = None) -> Any:
+def write_milvus(uri: str, paths: Sequence[str | os.PathLike[str]], settings: Settings,
+                 progress: ProgressCallback | None, *, replace: bool,
+                 confirm: Callable[[BuildPlan], bool] | None = None) -> BuildResult:
     """``build_index`` (``replace=True``: afterwards the index holds exactly ``paths``) and ``add_paths``
     (``replace=False``) for a Milvus location; ``confirm(plan)`` as there, before any embedding. Complete documents already there are skipped, so an
     interrupted build re-run finishes the rest; a file whose content changed replaces its old document."""
-    from draftkit.retrieval.index import BuildResult, _ingest, _merge_sources, _ok_documents, _progress_fn
-    from draftkit.retrieval.plan import plan_build
-
     t0 = time.perf_counter()
-    report = _progress_fn(progress)
-    results = _ingest(paths, report)
-    docs = _ok_documents(results)
+    results = ingest_paths(paths, progress=progress)
+    docs = ok_documents(results)
     if not docs and replace:
         return BuildResult(index_dir=uri, files=results, written=False, seconds=time.perf_counter() - t0)
     cols = _Collections(_client(uri, settings), settings.milvus_collection)
@@ -501,43 +503,28 @@ def write_milvus(uri: str, paths: Sequence[str | os.PathLike[str]], settings: Se
             props = _manifest_properties(embedder.describe(), sources, now_iso(), userdict)
             cols.create(embedder.dim, userdict, stop, props)
         indexed = {r["id"]: r for r in cols.query_all(cols.documents, 'id != ""', ["id", "path", "abs_path", "sha256"])}
-        by_abs = {r["abs_path"]: r for r in indexed.values()}
-        by_doc = {r.document.doc_id: r for r in results if r.document is not None}
-        to_add: list[Document] = []
-        unchanged: list[str] = []
-        replaced: list[str] = []
-        for d in docs:
-            same = indexed.get(d.doc_id)
-            if same is not None:
-                unchanged.append(d.doc_id)
-                if not replace:
-                    by_doc[d.doc_id].status = "skipped"
-                    by_doc[d.doc_id].error = (f"{d.path}: unchanged since indexed" if same["abs_path"] == _abs(d.path)
-                                              else f"{d.path}: same content as the indexed {same['path']}")
-                continue
-            previous = by_abs.get(_abs(d.path))
-            if previous is not None and previous["id"] != d.doc_id:
-                replaced.append(previous["id"])
-            to_add.append(d)
+        new = sort_documents(docs, results, indexed, mark_unchanged=not replace)
+        to_add = new.to_add
         if to_add and confirm is not None and not confirm(plan_build(results, to_add, settings)):
             return BuildResult(index_dir=uri, files=results, documents=len(indexed), cancelled=True,
                                seconds=time.perf_counter() - t0)
-        stale = [doc_id for doc_id in indexed if doc_id not in by_doc] if replace else replaced
+        ingested = {d.doc_id for d in docs}
+        stale = [doc_id for doc_id in indexed if doc_id not in ingested] if replace else new.replaced
         for doc_id in stale:
             cols.delete_document(doc_id)
-        embedded = _write_documents(cols, embedder, to_add, report) if to_add else 0
+        embedded = _write_documents(cols, embedder, to_add, progress) if to_add else 0
         written = bool(to_add or stale)
         if written:
             _flush(cols)
             old = json.loads(props.get("draftkit.sources") or "[]")
-            cols.set_properties({"draftkit.sources": json.dumps(sources if replace else _merge_sources(old, paths),
+            cols.set_properties({"draftkit.sources": json.dumps(sources if replace else merge_sources(old, paths),
                                                                 ensure_ascii=False),
                                  "draftkit.updated_at": now_iso()})
         n_docs, n_chunks = cols.count(cols.documents), cols.count(cols.chunks)
     finally:
         cols.client.close()
-    return BuildResult(index_dir=uri, files=results, added=[d.doc_id for d in to_add], replaced=replaced,
-                       unchanged=unchanged, documents=n_docs, chunks=n_chunks, embedded=embedded, written=written,
+    return BuildResult(index_dir=uri, files=results, added=[d.doc_id for d in to_add], replaced=new.replaced,
+                       unchanged=new.unchanged, documents=n_docs, chunks=n_chunks, embedded=embedded, written=written,
                        seconds=time.perf_counter() - t0)
 
 
@@ -582,8 +569,6 @@ class MilvusIndex(SearchIndex):
 
     def __init__(self, uri: str, cols: _Collections, props: dict[str, str], embedder_info: EmbedderInfo,
                  settings: Settings) -> None:
-        from draftkit.retrieval.index import DocumentInfo, _chunker_version
-
         self.path = uri
         self.uri = uri
         self.settings = settings
@@ -603,10 +588,10 @@ class MilvusIndex(SearchIndex):
             key=lambda d: d.path)
         self._abs_paths = {r["abs_path"]: r["id"] for r in rows}
         self._unit_names = sorted({d.unit for d in self._documents if d.unit})
-        if props.get("draftkit.chunker_version") != _chunker_version():
+        if props.get("draftkit.chunker_version") != chunker_version():
             self.warnings.append(
                 f"the index was chunked by chunker version {props.get('draftkit.chunker_version')}, this draftkit uses "
-                f"{_chunker_version()}: search works, adding files needs a rebuild: {self.rebuild_command}")
+                f"{chunker_version()}: search works, adding files needs a rebuild: {self.rebuild_command}")
 
     @classmethod
     def open(cls, uri: str, settings: Settings | None = None) -> MilvusIndex:
@@ -647,7 +632,7 @@ class MilvusIndex(SearchIndex):
 
     def document(self, doc_id_or_path: str) -> Any:
         key = str(doc_id_or_path)
-        doc_id = self._abs_paths.get(_abs(key))
+        doc_id = self._abs_paths.get(abs_path(key))
         for d in self._documents:
             if key in (d.doc_id, d.path) or d.doc_id == doc_id:
                 return d
@@ -843,7 +828,7 @@ class MilvusIndex(SearchIndex):
         """Milvus's own ``hybrid_search`` over the chunk vectors and BM25 (no sentence re-scoring, no passage
         boost): ``ranker`` "weighted" (``WeightedRanker(α, 1 − α)`` with normalised scores, α =
         ``Settings.dense_weight``) or "rrf" (``RRFRanker(60)``). For comparing with ``search`` (benchmarks)."""
-        from pymilvus import AnnSearchRequest, RRFRanker, WeightedRanker
+        from pymilvus import AnnSearchRequest, RRFRanker, WeightedRanker  # optional, slow (see _client)
 
         query = (query or "").strip()
         expr = self.filter_expr(kinds, years, units, exclude_docs)

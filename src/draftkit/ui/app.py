@@ -15,6 +15,7 @@ from typing import Any
 import gradio as gr
 
 from draftkit.config import Settings, get_settings
+from draftkit.progress import TqdmBars
 from draftkit.retrieval import build_index
 from draftkit.ui.check_tab import build_check_tab
 from draftkit.ui.context import DEFAULT_UPLOAD_LIMIT_MB, AppContext
@@ -123,16 +124,14 @@ def ensure_index(ctx: AppContext) -> bool:
     """
     if ctx.has_index():
         return True
-    from tqdm import tqdm
-
     corpus = Path(ctx.settings.samples_dir) / "corpus"
     if not corpus.is_dir():
         print(f"没有索引，也找不到示例语料 {corpus}：请在“语料库”页导入文件。")
         return False
     print(f"首次运行：正在用 {corpus} 建立语料库索引 → {ctx.index_dir}")
     try:
-        with tqdm(desc="建立索引", unit="步") as bar:
-            result = build_index([corpus], ctx.index_dir, settings=ctx.settings, progress=bar)
+        with TqdmBars(unit="步") as bars:
+            result = build_index([corpus], ctx.index_dir, settings=ctx.settings, progress=bars)
     except Exception as exc:  # the UI still opens; the corpus tab can rebuild
         print(f"建立索引失败：{exc}")
         return False

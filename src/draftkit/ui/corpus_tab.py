@@ -8,6 +8,7 @@ from pathlib import Path
 import gradio as gr
 import pandas as pd
 
+from draftkit.progress import STAGE_LABELS, Progress, ProgressCallback
 from draftkit.ui.context import AppContext
 
 DOC_COLUMNS = ["编号", "标题", "年份", "单位", "段落数", "文件"]
@@ -35,12 +36,11 @@ def results_frame(files) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=RESULT_COLUMNS)
 
 
-def progress_adapter(progress):
-    """retrieval's ``progress(stage, done, total)`` → a ``gr.Progress`` bar."""
-    stages = {"ingest": "解析文件", "embed": "计算向量", "index": "写入索引"}
+def progress_adapter(progress) -> ProgressCallback:
+    """The library's Progress → a ``gr.Progress`` bar."""
 
-    def report(stage: str, done: int, total: int) -> None:
-        progress((done, total or None), desc=stages.get(stage, stage), unit="步")
+    def report(p: Progress) -> None:
+        progress((p.done, p.total or None), desc=STAGE_LABELS.get(p.stage, p.stage), unit="步")
 
     return report
 

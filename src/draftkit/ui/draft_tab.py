@@ -562,8 +562,8 @@ def build_draft_tab(ctx: AppContext, client_id: gr.BrowserState, draft_id: gr.Br
                 if isinstance(event, Outcome):
                     outcome = event
                     break
-                if event[0] == "token":
-                    buf += event[2]
+                if event.kind == "token":
+                    buf += event.text
                     if time.monotonic() - last > YIELD_EVERY:
                         last = time.monotonic()
                         yield [gr.update(), gr.update(value=buf), gr.update(), gr.update(), gr.update()]

@@ -12,6 +12,9 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from draftkit.draft.events import WriterEvent
+from draftkit.report import Report
+
 
 @dataclass
 class Outcome:
@@ -21,15 +24,15 @@ class Outcome:
     error: BaseException | None = None
 
 
-def events_of(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Iterator[tuple[Any, ...] | Outcome]:
-    """Call ``fn(*args, on_event=..., **kwargs)`` in a thread; yield each event tuple, then one ``Outcome``."""
+def events_of(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Iterator[WriterEvent | Outcome]:
+    """Call ``fn(*args, on_event=..., **kwargs)`` in a thread; yield each WriterEvent, then one ``Outcome``."""
     events: queue.Queue = queue.Queue()
     outcome = Outcome()
     done = object()
 
     def work() -> None:
         try:
-            outcome.value = fn(*args, on_event=lambda *event: events.put(event), **kwargs)
+            outcome.value = fn(*args, on_event=events.put, **kwargs)
         except Exception as exc:  # shown to the user by the caller; the draft keeps its text
             outcome.error = exc
         finally:
@@ -53,26 +56,26 @@ class LiveReport:
     since the caller last took them (``take_dirty``).
     """
 
-    report: Any = None  # draftkit.report.Report
+    report: Report | None = None
     live: dict[str, str] = field(default_factory=dict)
     active: str | None = None
     done: int = 0
     dirty: set[str] = field(default_factory=set)
 
-    def apply(self, event: tuple[Any, ...]) -> str:
-        """Fold one event in; returns its kind ("plan", "section_start", "token", "section_done" …)."""
-        kind = event[0]
-        if kind == "plan":
-            self.report = event[1].model_copy(deep=True)
-        elif kind == "section_start":
-            self.active = event[1]
-            self.live[event[1]] = ""
-            self.dirty.add(event[1])
-        elif kind == "token":
-            self.live[event[1]] = self.live.get(event[1], "") + event[2]
-            self.dirty.add(event[1])
-        elif kind == "section_done":
-            section = event[2]
+    def apply(self, event: WriterEvent) -> str:
+        """Fold one event in; returns its kind ("plan", "section_start", "token", "section_done")."""
+        kind = event.kind
+        if kind == "plan" and event.report is not None:
+            self.report = event.report.model_copy(deep=True)
+        elif kind == "section_start" and event.section_id is not None:
+            self.active = event.section_id
+            self.live[event.section_id] = ""
+            self.dirty.add(event.section_id)
+        elif kind == "token" and event.section_id is not None:
+            self.live[event.section_id] = self.live.get(event.section_id, "") + event.text
+            self.dirty.add(event.section_id)
+        elif kind == "section_done" and event.section is not None:
+            section = event.section
             self.done += 1
             self.live.pop(section.id, None)
             if self.report is not None:

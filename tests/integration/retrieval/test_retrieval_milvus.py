@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from draftkit.config import Settings
+from draftkit.progress import Progress
 from draftkit.retrieval import (
     DocumentNotFound,
     Index,
@@ -21,7 +22,7 @@ from draftkit.retrieval import (
     build_index,
     remove_document,
 )
-from draftkit.retrieval import index as index_module
+from draftkit.retrieval import build as build_module
 from draftkit.retrieval.base import index_location, milvus_uri
 from draftkit.retrieval.milvus import MilvusIndex, migrate_index
 
@@ -89,10 +90,10 @@ def test_a_build_interrupted_midway_resumes_to_the_same_chunks(tmp_path: Path, s
     expected = {d.doc_id: d.chunks for d in faiss_index.documents() if Path(d.path).name in SMALL}
     assert len(expected) == len(SMALL)
     uri = str(tmp_path / "resume.db")
-    monkeypatch.setattr(index_module, "EMBED_GROUP_CHUNKS", 1)  # one document per embedding group
+    monkeypatch.setattr(build_module, "EMBED_GROUP_CHUNKS", 1)  # one document per embedding group
 
-    def stop_after_first_document(stage: str, done: int, total: int) -> None:
-        if stage == "write" and done == 1:
+    def stop_after_first_document(p: Progress) -> None:
+        if p.stage == "write" and p.done == 1:
             raise KeyboardInterrupt  # as Ctrl-C would, between two documents
 
     with pytest.raises(KeyboardInterrupt):

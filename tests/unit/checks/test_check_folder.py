@@ -7,6 +7,7 @@ from pathlib import Path
 from draftkit.checks.runner import check_folder, files_to_check
 from draftkit.draft.prompts import fact_gaps
 from draftkit.facts import load_facts
+from draftkit.progress import Progress
 
 
 def test_a_folder_is_checked_file_by_file_and_a_bad_file_never_stops_it(tmp_path: Path):
@@ -20,9 +21,10 @@ def test_a_folder_is_checked_file_by_file_and_a_bad_file_never_stops_it(tmp_path
     (tmp_path / "notes.csv").write_text("a,b\n", encoding="utf-8")
     assert [p.name for p in files_to_check(tmp_path)] == ["broken.docx", "clean.txt", "stale.txt"]
 
-    seen: list[str] = []
-    rows = check_folder(tmp_path, year=2024, progress=lambda p: seen.append(p.name))
-    assert sorted(seen) == ["broken.docx", "clean.txt", "stale.txt"]
+    seen: list[Progress] = []
+    rows = check_folder(tmp_path, year=2024, progress=seen.append)
+    assert sorted(Path(p.item).name for p in seen) == ["broken.docx", "clean.txt", "stale.txt"]
+    assert [(p.stage, p.done, p.total) for p in seen] == [("check", i, 3) for i in (1, 2, 3)]
     assert [Path(r.path).name for r in rows][-1] == "broken.docx"
     assert rows[-1].result is None and "broken.docx" in rows[-1].error
     by_name = {Path(r.path).name: r.result for r in rows if r.result}

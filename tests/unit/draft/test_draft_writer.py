@@ -11,6 +11,7 @@ import pytest
 from draft_samples import COMPLETE
 
 from draftkit.draft.backends import Backend, BackendError, TemplateBackend, get_backend
+from draftkit.draft.events import WriterEvent
 from draftkit.draft.writer import (
     draft_report,
     draft_section,
@@ -18,6 +19,7 @@ from draftkit.draft.writer import (
     same_unit,
     year_weight,
 )
+from draftkit.progress import Progress
 from draftkit.report import Report
 
 
@@ -97,25 +99,26 @@ def test_backend_registry():
 
 
 def test_events_and_progress(facts):
-    events: list[tuple] = []
-    fractions: list[float] = []
-    report = draft_report(facts, backend="template", on_event=lambda *e: events.append(e),
-                          progress=lambda f, d: fractions.append(f))
-    assert events[0][0] == "plan" and isinstance(events[0][1], Report)
-    assert [s.heading for s in events[0][1].sections] == [s.heading for s in report.sections]
-    assert all(s.text == "" for s in events[0][1].sections)
+    events: list[WriterEvent] = []
+    steps: list[Progress] = []
+    report = draft_report(facts, backend="template", on_event=events.append, progress=steps.append)
+    assert events[0].kind == "plan" and isinstance(events[0].report, Report)
+    assert [s.heading for s in events[0].report.sections] == [s.heading for s in report.sections]
+    assert all(s.text == "" for s in events[0].report.sections)
     for s in report.sections:
-        mine = [e for e in events[1:] if e[1] == s.id]
-        assert mine[0][0] == "section_start" and mine[-1][0] == "section_done"
-        assert "".join(e[2] for e in mine if e[0] == "token") == s.text
-        assert mine[-1][2] == s
-    assert fractions[-1] == 1.0 and len(fractions) == len(report.sections)
+        mine = [e for e in events[1:] if e.section_id == s.id]
+        assert mine[0].kind == "section_start" and mine[-1].kind == "section_done"
+        assert "".join(e.text for e in mine if e.kind == "token") == s.text
+        assert mine[-1].section == s
+    assert [p.done for p in steps] == list(range(1, len(report.sections) + 1))
+    assert {p.stage for p in steps} == {"draft"} and steps[-1].fraction == 1.0
+    assert [p.item for p in steps] == [s.heading for s in report.sections]
     assert set(report.timings) == {"plan", "retrieval", "generation", "total"}
     assert "没有打开范文库（index），本次起草没有参考范文。" in report.warnings
 
 
 def test_a_broken_listener_does_not_stop_drafting(facts):
-    def listener(*event):
+    def listener(event):
         raise RuntimeError("UI went away")
 
     report = draft_report(facts, backend="template", on_event=listener)
@@ -155,14 +158,14 @@ def test_preamble_and_markdown_are_cleaned(facts):
 @pytest.mark.parametrize("exc", [BackendError("服务器无响应 / server down"), RuntimeError("boom")])
 @pytest.mark.parametrize("after", [0, 2])
 def test_backend_failure_falls_back_to_skeleton_without_raising(facts, exc, after):
-    events: list[tuple] = []
-    report = draft_report(facts, backend=Failing(exc, after), on_event=lambda *e: events.append(e))
+    events: list[WriterEvent] = []
+    report = draft_report(facts, backend=Failing(exc, after), on_event=events.append)
     for s in model_written(report):
         if s.skeleton:
             assert s.text == s.skeleton
             assert any("已改用模板稿" in w for w in s.warnings)
     assert any("节改用了模板稿" in w for w in report.warnings)
-    assert sum(1 for e in events if e[0] == "section_done") == len(report.sections)
+    assert sum(1 for e in events if e.kind == "section_done") == len(report.sections)
 
 
 def test_after_the_first_server_failure_no_new_section_waits_on_the_model(facts):

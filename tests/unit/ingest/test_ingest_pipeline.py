@@ -41,10 +41,11 @@ def bad_batch(tmp_path_factory: pytest.TempPathFactory, docx_file: Path) -> Path
 
 def test_bad_inputs_end_as_results_or_errors(bad_batch: Path) -> None:
     calls: list[tuple[int, int]] = []
-    results = ingest_paths([bad_batch, bad_batch / "missing.txt"], progress=lambda d, t, p: calls.append((d, t)))
+    results = ingest_paths([bad_batch, bad_batch / "missing.txt"], progress=lambda p: calls.append((p.done, p.total)))
     by_name = {Path(r.path).name: r for r in results}
     assert "~$good.docx" not in by_name
     assert calls[-1] == (len(results), len(results))
+    assert calls == [(i, len(results)) for i in range(1, len(results) + 1)]
     for name, phrase in [("zero.txt", "empty file"), ("binary.txt", "binary data"),
                          ("truncated.docx", "not a valid .docx"), ("missing.txt", "no such file")]:
         r = by_name[name]

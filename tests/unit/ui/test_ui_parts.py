@@ -9,6 +9,7 @@ from types import SimpleNamespace
 import pytest
 
 from draftkit.config import Settings
+from draftkit.draft.events import WriterEvent
 from draftkit.facts import FactsError, load_facts
 from draftkit.report import Exemplar
 from draftkit.store.drafts import text_diff
@@ -95,19 +96,19 @@ def test_diff_html_marks_added_and_removed_lines() -> None:
 def test_events_of_yields_events_then_the_outcome() -> None:
     def work(n, on_event):
         for i in range(n):
-            on_event("token", "s1", str(i))
+            on_event(WriterEvent.token("s1", str(i)))
         return "done"
 
     items = list(events_of(work, 3))
-    assert items[:3] == [("token", "s1", "0"), ("token", "s1", "1"), ("token", "s1", "2")]
+    assert items[:3] == [WriterEvent.token("s1", "0"), WriterEvent.token("s1", "1"), WriterEvent.token("s1", "2")]
     assert items[-1] == Outcome(value="done")
 
     def broken(on_event):
-        on_event("section_start", "s1")
+        on_event(WriterEvent.start("s1"))
         raise RuntimeError("模型超时")
 
     items = list(events_of(broken))
-    assert items[0] == ("section_start", "s1")
+    assert items[0] == WriterEvent("section_start", section_id="s1")
     assert isinstance(items[-1].error, RuntimeError) and items[-1].value is None
 
 
@@ -176,7 +177,7 @@ def test_live_report_follows_the_real_writer(sample_facts: list[Path]) -> None:
     kinds: list[str] = []
     labels: list[str] = []
 
-    def on_event(*event):
+    def on_event(event):
         kinds.append(state.apply(event))
         labels.append(state.label())
 
