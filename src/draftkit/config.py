@@ -6,9 +6,11 @@ Paths default to places a user can find: the index under ``./index``, models und
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 import yaml
 from pydantic import Field
@@ -83,17 +85,26 @@ def prompts_path(*parts: str, settings: Settings | None = None) -> Path:
     return Path(s.prompts_dir).joinpath(*parts)
 
 
+def data_path(name: str | Path, settings: Settings | None = None) -> Path:
+    """Where :func:`load_data` reads ``name``: an absolute path as it is, else inside the prompts directory."""
+    return Path(name) if Path(name).is_absolute() else prompts_path(str(name), settings=settings)
+
+
 def load_data(name: str | Path, settings: Settings | None = None) -> Any:
     """A YAML data file: ``name`` inside the prompts directory (``"checks.yaml"``,
-    ``"phrases/theory.yaml"``) or a path. Parsed once and kept until the file changes (its
+    ``"phrases/theory.yaml"``) or an absolute path. Parsed once and kept until the file changes (its
     modification time and size are looked at on every call, a few microseconds); an empty file is
     ``{}``. The result is shared: callers must not change it. Raises FileNotFoundError naming the file
     (it ships in prompts/; check DRAFTKIT_PROMPTS_DIR) and yaml.YAMLError for a broken one."""
-    p = Path(name) if Path(name).is_absolute() else prompts_path(str(name), settings=settings)
+    return _load_path(data_path(name, settings), shipped=not Path(name).is_absolute())
+
+
+def _load_path(p: Path, shipped: bool) -> Any:
     try:
         st = p.stat()
     except OSError:
-        raise FileNotFoundError(f"data file missing: {p} (it ships in prompts/; check DRAFTKIT_PROMPTS_DIR)") from None
+        hint = " (it ships in prompts/; check DRAFTKIT_PROMPTS_DIR)" if shipped else ""
+        raise FileNotFoundError(f"data file missing: {p}{hint}") from None
     return _parse_yaml(str(p), st.st_mtime_ns, st.st_size)
 
 
@@ -101,3 +112,29 @@ def load_data(name: str | Path, settings: Settings | None = None) -> Any:
 def _parse_yaml(path: str, mtime_ns: int, size: int) -> Any:
     data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
     return {} if data is None else data
+
+
+T = TypeVar("T")
+
+#: (path, build) → (the parsed data it was built from, what ``build`` made of it)
+_built: dict[tuple[str, Callable[..., Any]], tuple[Any, Any]] = {}
+_built_lock = threading.Lock()
+
+
+def load_data_as(name: str | Path, build: Callable[[Any, Path], T], settings: Settings | None = None) -> T:
+    """What ``build(data, path)`` makes of the data file ``name`` (:func:`load_data`): a validated
+    model, compiled patterns. Built once per version of the file and shared (callers must not change
+    it); a changed file is parsed and built again at the next call. Whatever ``build`` raises passes
+    through (it should name ``path``), and the next call tries again."""
+    p = data_path(name, settings)
+    data = _load_path(p, shipped=not Path(name).is_absolute())
+    key = (str(p), build)
+    hit = _built.get(key)
+    if hit is not None and hit[0] is data:
+        return hit[1]
+    value = build(data, p)
+    with _built_lock:
+        if len(_built) > 256:  # many short-lived files (tests, uploads): start again
+            _built.clear()
+        _built[key] = (data, value)
+    return value

@@ -6,13 +6,12 @@ or impossible wording. A report of year Y is taken as written in December of Y.
 
 from __future__ import annotations
 
-from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
-import yaml
 from pydantic import BaseModel, Field
 
-from draftkit.config import prompts_path
+from draftkit.config import load_data_as
 
 YearMonth = tuple[int, int]
 
@@ -117,8 +116,7 @@ class Era(BaseModel):
         return [i for i in self.items if not i.started_by(year)]
 
 
-def _load(path: Path) -> Era:
-    raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+def _build(raw: Any, path: Path) -> Era:
     congresses = [
         Congress(
             name=c["name"], short=c["short"], ordinal=c["ordinal"], date=parse_ym(c["date"]),
@@ -138,12 +136,7 @@ def _load(path: Path) -> Era:
     return Era(congresses=congresses, thoughts=thoughts, items=items)
 
 
-@lru_cache(maxsize=4)
-def _load_cached(path: str, mtime: float) -> Era:
-    return _load(Path(path))
-
-
 def load_era(path: Path | None = None) -> Era:
-    """Load (and cache) the era table; reloads when the file changes."""
-    p = Path(path) if path else prompts_path("era.yaml")
-    return _load_cached(str(p), p.stat().st_mtime)
+    """The era table (``prompts/era.yaml``, or ``path``), built once per version of the file
+    (:func:`draftkit.config.load_data_as`)."""
+    return load_data_as(Path(path).resolve() if path else "era.yaml", _build)

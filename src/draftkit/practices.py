@@ -9,14 +9,13 @@ past report by name and aliases; the UI offers them as checkboxes per section ki
 from __future__ import annotations
 
 import re
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 import yaml
 from pydantic import BaseModel, Field, field_validator
 
-from draftkit.config import Settings, prompts_path
+from draftkit.config import Settings, data_path, load_data_as
 from draftkit.errors import DraftkitError
 
 _NUMBER = re.compile(r"\d")
@@ -92,14 +91,12 @@ class CatalogueError(DraftkitError, ValueError):
     """``prompts/practices.yaml`` cannot be used (names the file and the problem)."""
 
 
-@lru_cache(maxsize=4)
-def _load_cached(path: str, mtime: float) -> Catalogue:
+def _build(raw: Any, path: Path) -> Catalogue:
     try:
-        raw = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
         catalogue = Catalogue(entries=raw.get("practices") or [], slot_forms=raw.get("slot_forms") or {},
                               generic=raw.get("generic") or [], group_lead=raw.get("group_lead") or {},
                               pair_lead=raw.get("pair_lead") or [""])
-    except (OSError, yaml.YAMLError, ValueError) as exc:
+    except (AttributeError, ValueError) as exc:
         raise CatalogueError(f"{path}: 做法目录无法读取 / the practices catalogue cannot be read: {exc}") from exc
     problems = []
     for e in catalogue.entries:
@@ -114,9 +111,12 @@ def _load_cached(path: str, mtime: float) -> Catalogue:
 
 
 def load_catalogue(settings: Settings | None = None) -> Catalogue:
-    """The practices catalogue (cached until the file changes); raises CatalogueError when unusable."""
-    p = prompts_path("practices.yaml", settings=settings)
-    return _load_cached(str(p), p.stat().st_mtime)
+    """The practices catalogue (built once per version of the file); raises CatalogueError when unusable."""
+    try:
+        return load_data_as("practices.yaml", _build, settings)
+    except (OSError, yaml.YAMLError) as exc:
+        raise CatalogueError(f"{data_path('practices.yaml', settings)}: 做法目录无法读取 / "
+                             f"the practices catalogue cannot be read: {exc}") from exc
 
 
 def detect_practices(text: str, settings: Settings | None = None) -> list[CatalogueEntry]:

@@ -1,5 +1,5 @@
-"""Loading the checks' data files (``prompts/checks.yaml``, the era rules in ``prompts/era.yaml``,
-the furniture list in ``prompts/cleaning.yaml``) (the Chinese-text helpers are in :mod:`draftkit.zh`)."""
+"""``prompts/checks.yaml``, the checks' data file (rules, word lists, messages); the Chinese-text helpers
+are in :mod:`draftkit.zh`."""
 
 from __future__ import annotations
 
@@ -7,13 +7,9 @@ from typing import Any
 
 from draftkit.config import load_data
 
-__all__ = ["checks_data", "load_yaml"]
-
-
-def load_yaml(name: str) -> dict[str, Any]:
-    """A YAML file from the prompts directory (:func:`draftkit.config.load_data`)."""
-    return load_data(name)
+__all__ = ["checks_data"]
 
 
 def checks_data() -> dict[str, Any]:
-    return load_yaml("checks.yaml")
+    """``prompts/checks.yaml`` (:func:`draftkit.config.load_data`: parsed once per version of the file)."""
+    return load_data("checks.yaml")

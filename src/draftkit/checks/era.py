@@ -29,11 +29,13 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
-from draftkit.checks.data import checks_data, load_yaml
+from draftkit.checks.data import checks_data
 from draftkit.checks.document import Paragraph, ReportText
 from draftkit.checks.models import Finding
+from draftkit.config import load_data_as
 from draftkit.era import Congress, Era, EraItem, YearMonth, load_era
 
 CHECK = "era"
@@ -63,10 +65,9 @@ class _Rules:
     thought_markers: list[tuple[str, int]]  # (marker, index of its thought)
 
 
-@lru_cache(maxsize=4)
-def _compile(era_id: int, rules_id: int) -> _Rules:
-    era = load_era()
-    rules = load_yaml("era.yaml").get("check_rules", {})
+def _compile(raw: Any, path: Path) -> _Rules:
+    era = load_era()  # the same file, parsed once: built from this very version
+    rules = raw.get("check_rules", {})
     ords = "|".join(re.escape(c.ordinal) for c in sorted(era.congresses, key=lambda c: len(c.ordinal), reverse=True))
     congress_re = re.compile(rf"(?:党的)?(?:第)?({ords})(?:次全国代表)?大(?!学|队|会堂|门)")
     plenum_re = re.compile(
@@ -84,7 +85,7 @@ def _compile(era_id: int, rules_id: int) -> _Rules:
 
 
 def _rules() -> _Rules:
-    return _compile(id(load_era()), id(load_yaml("era.yaml")))
+    return load_data_as("era.yaml", _compile)
 
 
 def _window(text: str, s: int, e: int, ends: re.Pattern[str] = _SENTENCE_END) -> tuple[int, int]:

@@ -25,11 +25,13 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
 from draftkit.checks.data import checks_data
 from draftkit.checks.document import Paragraph, ReportText
 from draftkit.checks.models import Finding
+from draftkit.config import load_data_as
 from draftkit.facts import Facts
 from draftkit.zh import CN_NUMERAL_CHARS, HAN, cn_to_int, ngrams, normalize
 
@@ -62,9 +64,8 @@ class _Patterns:
     data: dict[str, Any] = field(hash=False, compare=False)
 
 
-@lru_cache(maxsize=4)
-def _compile(_key: int) -> _Patterns:
-    d = checks_data()["fidelity"]
+def _compile(data: Any, path: Path) -> _Patterns:
+    d = data["fidelity"]
     alt = lambda words: "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))  # noqa: E731
     cn = f"[{CN_NUMERAL_CHARS}]"
     kw_words = [w for k in d["keywords"] for w in k["words"]]
@@ -90,7 +91,7 @@ def _compile(_key: int) -> _Patterns:
 
 
 def _patterns() -> _Patterns:
-    return _compile(id(checks_data()))
+    return load_data_as("checks.yaml", _compile)
 
 
 # --------------------------------------------------------------------------- what the facts support
@@ -428,9 +429,8 @@ class _HonourPatterns:
     data: dict[str, Any] = field(hash=False, compare=False)
 
 
-@lru_cache(maxsize=4)
-def _honour_patterns(_key: int) -> _HonourPatterns:
-    d = checks_data()["fidelity"]["honours"]
+def _honour_patterns(data: Any, path: Path) -> _HonourPatterns:
+    d = data["fidelity"]["honours"]
     alt = "|".join(re.escape(w) for w in sorted(d["verbs"], key=len, reverse=True))
     return _HonourPatterns(
         verb=re.compile(f"(?:{alt})"),
@@ -488,7 +488,7 @@ def _honour_claims(text: str, hp: _HonourPatterns) -> list[tuple[int, int, str]]
 
 
 def _check_honours(para: Paragraph, sup: _Support) -> list[Finding]:
-    hp = _honour_patterns(id(checks_data()))
+    hp = load_data_as("checks.yaml", _honour_patterns)
     blob = re.sub(r"[“”\"'‘’《》「」\s]", "", sup.blob)
     min_cov = float(hp.data.get("min_coverage", 0.6))
     out: list[Finding] = []

@@ -43,10 +43,10 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, Field, ValidationError
 
-from draftkit.checks.data import checks_data, load_yaml
+from draftkit.checks.data import checks_data
 from draftkit.checks.document import CheckInputError, Paragraph, ReportText
 from draftkit.checks.models import SEVERITIES, Finding
-from draftkit.config import Settings, get_settings
+from draftkit.config import Settings, get_settings, load_data
 from draftkit.retrieval.lexical import base_userdict
 from draftkit.zh import HAN, find_dates, parse_date
 
@@ -213,7 +213,7 @@ class _Lexicon:
 
 
 def _family_data(family: str) -> dict[str, Any]:
-    return load_yaml(f"proofread/{family}.yaml")
+    return load_data(f"proofread/{family}.yaml")
 
 
 def _compile(overlay: Overlay) -> _Lexicon:

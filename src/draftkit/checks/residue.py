@@ -27,12 +27,13 @@ from __future__ import annotations
 
 import bisect
 import re
-from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
 from draftkit.checks.data import checks_data
 from draftkit.checks.document import Paragraph, ReportText
 from draftkit.checks.models import Finding
+from draftkit.config import load_data_as
 from draftkit.ingest import clean
 from draftkit.ingest.clean import find_placeholders
 from draftkit.zh import heading_label, normalize
@@ -180,14 +181,15 @@ def _placeholders(loc: _Located, raw: bool, furniture: list[tuple[int | None, tu
 
 
 # --------------------------------------------------------------------------- convert errors
-@lru_cache(maxsize=4)
-def _compiled_convert_errors(rules: tuple[tuple[str, str], ...]) -> list[tuple[re.Pattern[str], str]]:
-    return [(re.compile(pat), fix) for pat, fix in rules]
+def _compile_pairs(data: Any, path: Path) -> dict[str, list[tuple[re.Pattern[str], str]]]:
+    """The (pattern, fix) lists of ``residue`` in checks.yaml, compiled: convert_errors, masked_names."""
+    residue = data.get("residue", {})
+    return {key: [(re.compile(str(pat)), str(fix)) for pat, fix in residue.get(key, [])]
+            for key in ("convert_errors", "masked_names")}
 
 
 def _convert_rules() -> list[tuple[re.Pattern[str], str]]:
-    rules = tuple((str(p), str(f)) for p, f in checks_data().get("residue", {}).get("convert_errors", []))
-    return _compiled_convert_errors(rules)
+    return load_data_as("checks.yaml", _compile_pairs)["convert_errors"]
 
 
 def fix_convert_errors(text: str) -> str:
@@ -226,8 +228,7 @@ def _convert_errors(paragraphs: list[Paragraph], raw: bool, skip: set[int | None
 
 def _masked_names(paragraphs: list[Paragraph], raw: bool, skip: set[int | None]) -> list[Finding]:
     """``residue.masked_name`` (P1): a leader's name dropped from a fixed phrase (``residue.masked_names``)."""
-    rules = tuple((str(p), str(f)) for p, f in checks_data().get("residue", {}).get("masked_names", []))
-    compiled = _compiled_convert_errors(rules)
+    compiled = load_data_as("checks.yaml", _compile_pairs)["masked_names"]
     out: list[Finding] = []
     for p in paragraphs:
         if p.index in skip:

@@ -15,14 +15,13 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import re
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 import yaml
 from pydantic import BaseModel, Field
 
-from draftkit.config import Settings, load_data, prompts_path
+from draftkit.config import Settings, load_data, load_data_as, prompts_path
 from draftkit.era import load_era
 from draftkit.errors import DraftkitError
 from draftkit.facts import Facts
@@ -94,12 +93,10 @@ class Outline(BaseModel):
             yield from s.walk()
 
 
-@lru_cache(maxsize=16)
-def _load_outline_cached(path: str, mtime: float) -> Outline:
+def _build_outline(raw: Any, path: Path) -> Outline:
     try:
-        raw = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
         outline = Outline.model_validate(raw)
-    except (yaml.YAMLError, ValueError) as exc:
+    except ValueError as exc:
         raise PlanError(f"{path}: outline cannot be read: {exc}") from exc
     ids = [s.id for s in outline.walk()]
     dupes = sorted({i for i in ids if ids.count(i) > 1})
@@ -109,11 +106,14 @@ def _load_outline_cached(path: str, mtime: float) -> Outline:
 
 
 def load_outline(report_kind: str, settings: Settings | None = None) -> Outline:
-    """The outline of a report kind (cached until the file changes)."""
+    """The outline of a report kind (built once per version of the file)."""
     p = prompts_path("outlines", f"{report_kind}.yaml", settings=settings)
     if not p.is_file():
         raise PlanError(f"{p}: no outline for report kind {report_kind!r}")
-    return _load_outline_cached(str(p), p.stat().st_mtime)
+    try:
+        return load_data_as(f"outlines/{report_kind}.yaml", _build_outline, settings)
+    except yaml.YAMLError as exc:
+        raise PlanError(f"{p}: outline cannot be read: {exc}") from exc
 
 
 # ---------------------------------------------------------------------------------------------

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, Field
 
-from draftkit.config import load_data
+from draftkit.config import load_data_as
 from draftkit.zh import official_date
 
 #: the layout data file, inside the prompts directory (a wheel ships it as draftkit/prompts)
@@ -190,15 +190,11 @@ def _compile(pattern: str) -> re.Pattern[str]:
     return re.compile(pattern)
 
 
-_layouts: dict[str, tuple[object, Layout]] = {}
+def _build(data: object, path: Path) -> Layout:
+    return Layout.model_validate(data)
 
 
 def load_layout(path: str | Path | None = None) -> Layout:
     """The layout from ``path`` (default: ``prompts/export/official_layout.yaml``, GB/T 9704-2012),
-    validated once per version of the file (:func:`draftkit.config.load_data`)."""
-    key = str(path or DEFAULT_LAYOUT)
-    data = load_data(Path(path).resolve() if path else DEFAULT_LAYOUT)
-    hit = _layouts.get(key)
-    if hit is None or hit[0] is not data:
-        hit = _layouts[key] = (data, Layout.model_validate(data))
-    return hit[1]
+    validated once per version of the file (:func:`draftkit.config.load_data_as`)."""
+    return load_data_as(Path(path).resolve() if path else DEFAULT_LAYOUT, _build)

@@ -13,10 +13,12 @@ import unicodedata
 from collections import defaultdict
 from dataclasses import dataclass, field
 from functools import lru_cache
+from pathlib import Path
+from typing import Any
 
-from draftkit.config import load_data
-from draftkit.ingest.models import Placeholder, Removal
-from draftkit.ingest.textutil import compile_any, data_key, ends_sentence
+from draftkit.config import load_data_as
+from draftkit.ingest.models import Placeholder, Removal, removed_by_rule
+from draftkit.ingest.textutil import compile_any, ends_sentence
 from draftkit.textsafe import LINE_BREAK_CHARS
 from draftkit.zh import CJK_PUNCT, HAN, HEADING_START_RE, cn_to_int
 
@@ -33,10 +35,7 @@ class CleanResult:
     @property
     def removed(self) -> dict[str, int]:
         """Characters removed per rule."""
-        out: dict[str, int] = {}
-        for r in self.removals:
-            out[r.rule] = out.get(r.rule, 0) + len(r.text)
-        return out
+        return removed_by_rule(self.removals)
 
 
 # --------------------------------------------------------------------------- the rule data
@@ -83,13 +82,12 @@ class _Rules:
         self.outline_max_start = int(ol.get("max_start_line", 12))
 
 
-@lru_cache(maxsize=4)
-def _rules_for(path: str) -> _Rules:
-    return _Rules(load_data("cleaning.yaml"))
+def _build_rules(data: Any, path: Path) -> _Rules:
+    return _Rules(data)
 
 
 def _rules() -> _Rules:
-    return _rules_for(data_key("cleaning.yaml"))
+    return load_data_as("cleaning.yaml", _build_rules)
 
 
 # --------------------------------------------------------------------------- helpers

@@ -12,9 +12,10 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from pathlib import Path
+from typing import Any
 
-from draftkit.config import load_data
-from draftkit.ingest.textutil import data_key
+from draftkit.config import load_data_as
 from draftkit.section_kinds import SECTION_KINDS
 
 __all__ = ["classify_kind", "kind_after", "heading_kinds", "body_scores", "KindTable", "kind_table"]
@@ -33,9 +34,7 @@ class KindTable:
     opening_min_hits: int = 1
 
 
-@lru_cache(maxsize=4)
-def _table_for(path: str) -> KindTable:
-    data = load_data("section_kinds.yaml")
+def _build_table(data: Any, path: Path) -> KindTable:
     kinds = data.get("kinds", {}) or {}
     unknown = [k for k in kinds if k not in SECTION_KINDS]
     if unknown:
@@ -54,8 +53,8 @@ def _table_for(path: str) -> KindTable:
 
 
 def kind_table() -> KindTable:
-    """The keyword table from ``prompts/section_kinds.yaml`` (cached)."""
-    return _table_for(data_key("section_kinds.yaml"))
+    """The keyword table from ``prompts/section_kinds.yaml`` (built once per version of the file)."""
+    return load_data_as("section_kinds.yaml", _build_table)
 
 
 def heading_kinds(heading: str, table: KindTable | None = None) -> list[str]:

@@ -36,6 +36,14 @@ class Removal(BaseModel):
     start: int  # offset in the text the rule was applied to
 
 
+def removed_by_rule(removals: list[Removal]) -> dict[str, int]:
+    """Characters removed per cleaning rule (rule name → characters), in first-seen order."""
+    out: dict[str, int] = {}
+    for r in removals:
+        out[r.rule] = out.get(r.rule, 0) + len(r.text)
+    return out
+
+
 class Placeholder(BaseModel):
     """A masked word kept in the text (``XX``, ``**``, ``X名`` …), never filled in."""
 
@@ -98,10 +106,7 @@ class Document(BaseModel):
     @property
     def removed(self) -> dict[str, int]:
         """Characters removed per cleaning rule."""
-        out: dict[str, int] = {}
-        for r in self.removals:
-            out[r.rule] = out.get(r.rule, 0) + len(r.text)
-        return out
+        return removed_by_rule(self.removals)
 
 
 class FileResult(BaseModel):

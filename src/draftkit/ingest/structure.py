@@ -12,12 +12,12 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache
+from pathlib import Path
+from typing import Any
 
-from draftkit.config import load_data
+from draftkit.config import load_data_as
 from draftkit.ingest.clean import normalize_punctuation
 from draftkit.ingest.models import Block, Heading
-from draftkit.ingest.textutil import data_key
 from draftkit.zh import CN_TEN, HAN, HEADING_START_RE, cn_to_int
 
 __all__ = ["Structure", "parse_structure", "find_headings", "find_title", "find_year", "find_unit",
@@ -258,13 +258,12 @@ class _Words:
         self.own_org_re = re.compile(rf"(?:{own})(?P<org>{orgs})") if orgs else None
 
 
-@lru_cache(maxsize=4)
-def _words_for(path: str) -> _Words:
-    return _Words(load_data("structure.yaml"))
+def _build_words(data: Any, path: Path) -> _Words:
+    return _Words(data)
 
 
 def _words() -> _Words:
-    return _words_for(data_key("structure.yaml"))
+    return load_data_as("structure.yaml", _build_words)
 
 
 _YEAR_RE = re.compile(r"(?<!\d)((?:19|20)\d{2})(?!\d)")

@@ -1,12 +1,11 @@
-"""Small shared pieces for the ingest stage: where a line ends, and the loader for the data files
-under ``prompts/`` (cleaning, section kinds, structure words). Chinese-text helpers are in
-:mod:`draftkit.zh`."""
+"""Small shared pieces for the ingest stage: where a line ends, one regex of many patterns. The data
+files under ``prompts/`` load through :func:`draftkit.config.load_data_as`; Chinese-text helpers are
+in :mod:`draftkit.zh`."""
 
 from __future__ import annotations
 
 import re
 
-from draftkit.config import get_settings
 from draftkit.zh import CLOSERS
 
 #: Characters after which a line is finished (sentence ends, clause ends, colons).
@@ -27,19 +26,6 @@ def ends_sentence(line: str) -> bool:
         return True
     # a closing bracket that ends a parenthetical after a sentence end: "…。）"
     return False
-
-
-_KEYS: dict[tuple[int, str], str] = {}
-
-
-def data_key(name: str) -> str:
-    """A cheap cache key for a data file: the current prompts directory and the name."""
-    settings = get_settings()
-    k = (id(settings), name)
-    key = _KEYS.get(k)
-    if key is None:
-        key = _KEYS[k] = f"{settings.prompts_dir}/{name}"
-    return key
 
 
 def compile_any(patterns: list[str], flags: int = 0) -> re.Pattern[str] | None:

@@ -16,7 +16,7 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, Field, ValidationError, field_validator
 
-from draftkit.config import REPO_ROOT
+from draftkit.config import REPO_ROOT, load_data
 from draftkit.errors import DraftkitError
 from draftkit.retrieval.ranking import FUSIONS, MODES, Hit
 from draftkit.zh import normalize
@@ -69,9 +69,9 @@ class EvalSetError(DraftkitError, ValueError):
 
 
 def load_eval_set(path: str | Path | None = None) -> list[EvalQuery]:
-    p = Path(path) if path is not None else DEFAULT_EVAL_SET
+    p = Path(path).resolve() if path is not None else DEFAULT_EVAL_SET
     try:
-        raw = yaml.safe_load(p.read_text(encoding="utf-8"))
+        raw = load_data(p)
     except OSError as exc:
         raise EvalSetError(f"{p}: cannot read the eval set ({exc})") from exc
     except yaml.YAMLError as exc:
