@@ -348,11 +348,11 @@ def _page_number_paragraph(
     before, _, after = lay.page_number.format.partition("{page}")
     if before:
         p._p.append(_run(before, font))
-    p._p.append(_field_char("begin", font))
-    p._p.append(_instr_text(" PAGE ", font))
-    p._p.append(_field_char("separate", font))
+    p._p.append(_field_run(font, "w:fldChar", {"w:fldCharType": "begin"}))
+    p._p.append(_field_run(font, "w:instrText", {"xml:space": "preserve"}, " PAGE "))
+    p._p.append(_field_run(font, "w:fldChar", {"w:fldCharType": "separate"}))
     p._p.append(_run("1", font))
-    p._p.append(_field_char("end", font))
+    p._p.append(_field_run(font, "w:fldChar", {"w:fldCharType": "end"}))
     if after:
         p._p.append(_run(after, font))
 
@@ -529,22 +529,17 @@ def _run(
     return r
 
 
-def _field_char(kind: str, font: FontSpec) -> etree._Element:
+def _field_run(font: FontSpec, tag: str, attrs: dict[str, str], text: str | None = None) -> etree._Element:
+    """One run of a field (ECMA-376 17.16.18): a ``w:fldChar`` (begin, separate, end) or the
+    ``w:instrText`` (" PAGE "), in ``font``."""
     r = OxmlElement("w:r")
     r.append(_rpr(font, hint=True))
-    fc = OxmlElement("w:fldChar")
-    fc.set(qn("w:fldCharType"), kind)
-    r.append(fc)
-    return r
-
-
-def _instr_text(text: str, font: FontSpec) -> etree._Element:
-    r = OxmlElement("w:r")
-    r.append(_rpr(font, hint=True))
-    it = OxmlElement("w:instrText")
-    it.set(qn("xml:space"), "preserve")
-    it.text = text
-    r.append(it)
+    el = OxmlElement(tag)
+    for name, value in attrs.items():
+        el.set(qn(name), value)
+    if text is not None:
+        el.text = text
+    r.append(el)
     return r
 
 
