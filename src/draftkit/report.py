@@ -14,16 +14,21 @@ from draftkit.zh import official_date
 SIGNATURE_DATE_MARKER = "【待补充：落款日期】"
 
 
-class Exemplar(BaseModel):
-    """A past passage a section drew on (shown beside the section in the UI)."""
+class PassageRef(BaseModel):
+    """Which past passage (an indexed chunk) something points at, and where it stands."""
 
     chunk_id: str
     doc_id: str | None = None
-    source: str | None = None
     title: str | None = None
     unit: str | None = None
     year: int | None = None
     heading_path: list[str] = Field(default_factory=list)
+
+
+class Exemplar(PassageRef):
+    """A past passage a section drew on (shown beside the section in the UI)."""
+
+    source: str | None = None
     kind: str | None = None
     text: str
     score: float | None = None

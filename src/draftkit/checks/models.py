@@ -14,6 +14,8 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
+from draftkit.report import PassageRef
+
 Severity = Literal["P0", "P1", "P2"]
 SEVERITIES: tuple[Severity, ...] = ("P0", "P1", "P2")
 CHECKS: tuple[str, ...] = ("facts", "era", "residue", "reuse", "proofread")
@@ -23,16 +25,10 @@ CHECK_LABELS: dict[str, str] = {"facts": "事实核对", "era": "时代用语", 
                                 "reuse": "复用往年文字"}
 
 
-class ReuseSource(BaseModel):
+class ReuseSource(PassageRef):
     """The past passage a paragraph shares text with (for reuse findings)."""
 
-    chunk_id: str
-    doc_id: str | None = None
     path: str | None = None
-    title: str | None = None
-    unit: str | None = None
-    year: int | None = None
-    heading_path: list[str] = Field(default_factory=list)
     ratio: float  # share of the paragraph's characters inside shared 8-grams (0..1)
     #: shared spans in the paragraph text ((start, end), merged runs of matching 8-grams)
     shared_spans: list[tuple[int, int]] = Field(default_factory=list)

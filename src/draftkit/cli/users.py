@@ -3,18 +3,17 @@
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from draftkit.config import get_settings
+from draftkit.errors import DraftkitError
+from draftkit.store.users import UserStore
 
 
-def _store():  # noqa: ANN202 - UserStore
-    from pathlib import Path
-
-    from draftkit.store.users import UserStore
-
+def _store() -> UserStore:
     s = get_settings()
     return UserStore(s.database_url or Path(s.data_dir) / "drafts.sqlite3")
 
@@ -39,8 +38,6 @@ def register(app: typer.Typer) -> None:
                                                          help="read the password from standard input")] = False,
             ) -> None:
         """Create an account (the password is asked for, or read with --password-stdin)."""
-        from draftkit.errors import DraftkitError
-
         try:
             user = _store().add(name, role, _password(password_stdin), unit=unit)
         except DraftkitError as exc:
@@ -57,8 +54,6 @@ def register(app: typer.Typer) -> None:
     @users.command("remove")
     def remove(name: str) -> None:
         """Delete an account (its drafts stay with their unit)."""
-        from draftkit.errors import DraftkitError
-
         try:
             _store().remove(name)
         except DraftkitError as exc:
@@ -69,8 +64,6 @@ def register(app: typer.Typer) -> None:
     @users.command("passwd")
     def passwd(name: str, password_stdin: Annotated[bool, typer.Option("--password-stdin")] = False) -> None:
         """Set a new password."""
-        from draftkit.errors import DraftkitError
-
         try:
             _store().set_password(name, _password(password_stdin))
         except DraftkitError as exc:

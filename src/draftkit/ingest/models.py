@@ -61,17 +61,23 @@ class Heading(BaseModel):
     end: int  # offset where the heading ends (body may follow on the same line)
 
 
-class Chunk(BaseModel):
-    """A section-aware passage with the metadata that retrieval filters on."""
+class ReportMeta(BaseModel):
+    """What a past report says of itself, read from its text (None where it does not say): the
+    fields retrieval filters on, shared by a document, its chunks and the index's listing."""
 
-    id: str  # stable: hash of document id and position
-    doc_id: str
-    source: str  # the file path as given
     title: str | None = None
     unit: str | None = None
     year: int | None = None
     org_type: str | None = None
     report_kind: str | None = None
+
+
+class Chunk(ReportMeta):
+    """A section-aware passage with the metadata that retrieval filters on (:class:`ReportMeta`)."""
+
+    id: str  # stable: hash of document id and position
+    doc_id: str
+    source: str  # the file path as given
     heading_path: list[str] = Field(default_factory=list)
     kind: str = "other"  # one of SECTION_KINDS
     position: int = 0  # order within the document
@@ -85,18 +91,13 @@ class Chunk(BaseModel):
         return len(self.text)
 
 
-class Document(BaseModel):
-    """One ingested report: cleaned text, structure and chunks."""
+class Document(ReportMeta):
+    """One ingested report: cleaned text, structure and chunks (and its :class:`ReportMeta`)."""
 
     doc_id: str  # first 16 hex digits of the source bytes' sha256
     path: str
     sha256: str
     format: str
-    title: str | None = None
-    unit: str | None = None
-    year: int | None = None
-    org_type: str | None = None
-    report_kind: str | None = None
     text: str  # cleaned text
     removals: list[Removal] = Field(default_factory=list)
     headings: list[Heading] = Field(default_factory=list)

@@ -22,15 +22,13 @@ from abc import ABC, abstractmethod
 from collections import OrderedDict
 from collections.abc import Callable, Collection, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 
 from draftkit.config import Settings
-
-if TYPE_CHECKING:
-    from draftkit.ingest.models import Chunk
-    from draftkit.retrieval.ranking import Hit
+from draftkit.ingest.models import Chunk
+from draftkit.retrieval.ranking import Hit
 
 #: Query embeddings kept per open index.
 QUERY_CACHE_SIZE = 512

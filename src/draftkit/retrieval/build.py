@@ -18,7 +18,7 @@ from pydantic import BaseModel, Field
 
 from draftkit.ingest.chunk import CHUNKER_VERSION
 from draftkit.ingest.load import display_path
-from draftkit.ingest.models import Document, FileResult
+from draftkit.ingest.models import Document, FileResult, ReportMeta
 
 __all__ = [
     "EMBED_GROUP_CHUNKS", "STOPWORDS_FILE", "USERDICT_FILE", "BuildResult", "DocumentInfo", "NewDocuments",
@@ -37,16 +37,11 @@ def chunker_version() -> str:
     return str(CHUNKER_VERSION)
 
 
-class DocumentInfo(BaseModel):
+class DocumentInfo(ReportMeta):
     """One indexed document as ``Index.documents()`` lists it (``chunks``: how many it was cut into)."""
 
     doc_id: str
     path: str
-    title: str | None = None
-    unit: str | None = None
-    year: int | None = None
-    org_type: str | None = None
-    report_kind: str | None = None
     chunks: int = 0
     ingested_at: str = ""
     sha256: str = ""
