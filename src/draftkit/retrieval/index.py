@@ -92,21 +92,16 @@ from draftkit.retrieval.manifest import (
 from draftkit.retrieval.milvus import MilvusIndex, has_index, remove_milvus, write_milvus
 from draftkit.retrieval.plan import BuildPlan, plan_build
 from draftkit.retrieval.ranking import (
-    FUSIONS,
-    MODES,
-    PASSAGE_MIN_OVERLAP,
-    PASSAGE_NGRAM,
     Hit,
+    boost_passages,
     candidate_count,
     convex,
-    is_passage_query,
     mmr_order,
-    overlap,
     rrf,
+    search_args,
 )
 from draftkit.retrieval.store import SOURCES_META, STORE_FILE, Store, StoreError, now_iso
 from draftkit.section_kinds import SECTION_KINDS
-from draftkit.zh import ngrams, normalize
 
 log = logging.getLogger(__name__)
 
@@ -807,16 +802,7 @@ class Index(SearchIndex):
         ``mode``: hybrid | dense | lexical; ``mmr``: 0–1, novelty weight that spreads hits over documents;
         ``fusion``: convex | rrf for hybrid mode (default ``Settings.fusion``; see ranking.py).
         """
-        if mode not in MODES:
-            raise ValueError(f"mode must be one of {', '.join(MODES)}, not {mode!r}")
-        fusion = fusion or self.settings.fusion
-        if fusion not in FUSIONS:
-            raise ValueError(f"fusion must be one of {', '.join(FUSIONS)}, not {fusion!r}")
-        if not 0.0 <= float(mmr) <= 1.0:
-            raise ValueError(f"mmr must be between 0 and 1, not {mmr}")
-        if int(k) < 1:
-            raise ValueError(f"k must be at least 1, not {k}")
-        k = int(k)
+        k, fusion = search_args(k, mode, mmr, fusion, self.settings.fusion)
         query = (query or "").strip()
         if not query or len(self._cids) == 0:
             return []
@@ -868,14 +854,8 @@ class Index(SearchIndex):
                 pool_lex = lex_all[self._rows(pool)] if len(lex_all) else np.zeros(len(pool))
                 fused = convex(pool_dense, pool_lex, self.settings.dense_weight)
                 scored = {int(c): float(f) for c, f in zip(pool, fused, strict=True)}
-            if is_passage_query(query):
-                grams = ngrams(normalize(query), PASSAGE_NGRAM)
-                texts = self._store.chunks_by_cid(list(scored))
-                for cid, chunk in texts.items():
-                    share = overlap(grams, chunk.text)
-                    if share >= PASSAGE_MIN_OVERLAP:
-                        overlaps[cid] = share
-                        scored[cid] += 1.0 + share
+            overlaps = boost_passages(query, scored, lambda ids: {
+                c: chunk.text for c, chunk in self._store.chunks_by_cid(ids).items()})
         ordered = sorted(scored, key=lambda c: (-scored[c], c))
         if mmr > 0 and len(ordered) > 1:
             pool = np.asarray(ordered[:n_cand], dtype=np.int64)

@@ -81,21 +81,16 @@ from draftkit.retrieval.manifest import (
 )
 from draftkit.retrieval.plan import BuildPlan, plan_build
 from draftkit.retrieval.ranking import (
-    FUSIONS,
-    MODES,
-    PASSAGE_MIN_OVERLAP,
-    PASSAGE_NGRAM,
     Hit,
+    boost_passages,
     candidate_count,
     convex,
-    is_passage_query,
     mmr_order,
-    overlap,
     rrf,
+    search_args,
 )
 from draftkit.retrieval.store import STORE_FILE, Store, now_iso
 from draftkit.section_kinds import SECTION_KINDS
-from draftkit.zh import ngrams, normalize
 
 log = logging.getLogger(__name__)
 
@@ -752,16 +747,7 @@ class MilvusIndex(SearchIndex):
                exclude_docs: Collection[str] | str | None = None, mode: str = "hybrid", mmr: float = 0.0,
                fusion: str | None = None) -> list[Hit]:
         """As ``Index.search``: the same arguments, scores and ordering rules, over Milvus's candidate lists."""
-        if mode not in MODES:
-            raise ValueError(f"mode must be one of {', '.join(MODES)}, not {mode!r}")
-        fusion = fusion or self.settings.fusion
-        if fusion not in FUSIONS:
-            raise ValueError(f"fusion must be one of {', '.join(FUSIONS)}, not {fusion!r}")
-        if not 0.0 <= float(mmr) <= 1.0:
-            raise ValueError(f"mmr must be between 0 and 1, not {mmr}")
-        if int(k) < 1:
-            raise ValueError(f"k must be at least 1, not {k}")
-        k = int(k)
+        k, fusion = search_args(k, mode, mmr, fusion, self.settings.fusion)
         query = (query or "").strip()
         expr = self.filter_expr(kinds, years, units, exclude_docs)
         if not query or expr is None or not self._documents:
@@ -799,13 +785,7 @@ class MilvusIndex(SearchIndex):
                 fused = convex(np.asarray([dense[c] for c in pool]), np.asarray([lex.get(c, 0.0) for c in pool]),
                                self.settings.dense_weight)
                 scored = {c: float(f) for c, f in zip(pool, fused, strict=True)}
-            if is_passage_query(query):
-                grams = ngrams(normalize(query), PASSAGE_NGRAM)
-                for cid in scored:
-                    share = overlap(grams, rows[cid]["text"])
-                    if share >= PASSAGE_MIN_OVERLAP:
-                        overlaps[cid] = share
-                        scored[cid] += 1.0 + share
+            overlaps = boost_passages(query, scored, lambda ids: {c: rows[c]["text"] for c in ids})
         ordered = sorted(scored, key=lambda c: (-scored[c], c))
         if mmr > 0 and len(ordered) > 1:
             cand = ordered[:n_cand]

@@ -33,7 +33,8 @@ rescaled so the median similarity in the pool counts 0. 0 keeps the plain rankin
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Hashable, Mapping, Sequence
+from typing import TypeVar
 
 import numpy as np
 from pydantic import BaseModel
@@ -49,6 +50,8 @@ PASSAGE_MIN_CHARS = 30
 PASSAGE_NGRAM = 4
 PASSAGE_MIN_OVERLAP = 0.5
 MODES = ("hybrid", "dense", "lexical")
+
+K = TypeVar("K", bound=Hashable)  # a chunk id: the row id of an index directory, the string id in Milvus
 
 
 class Hit(BaseModel):
@@ -90,8 +93,40 @@ def convex(dense: np.ndarray, lexical: np.ndarray, dense_weight: float) -> np.nd
     return dense_weight * d + (1.0 - dense_weight) * lex
 
 
+def search_args(k: int, mode: str, mmr: float, fusion: str | None, default_fusion: str) -> tuple[int, str]:
+    """The arguments every ``search`` takes, checked: (``k`` as an int, the fusion to use, ``fusion``
+    or ``default_fusion``). Raises ValueError naming a mode or fusion not in MODES / FUSIONS, an
+    ``mmr`` outside 0–1 or a ``k`` below 1."""
+    if mode not in MODES:
+        raise ValueError(f"mode must be one of {', '.join(MODES)}, not {mode!r}")
+    fusion = fusion or default_fusion
+    if fusion not in FUSIONS:
+        raise ValueError(f"fusion must be one of {', '.join(FUSIONS)}, not {fusion!r}")
+    if not 0.0 <= float(mmr) <= 1.0:
+        raise ValueError(f"mmr must be between 0 and 1, not {mmr}")
+    if int(k) < 1:
+        raise ValueError(f"k must be at least 1, not {k}")
+    return int(k), fusion
+
+
 def is_passage_query(query: str) -> bool:
     return len(normalize(query)) >= PASSAGE_MIN_CHARS
+
+
+def boost_passages(query: str, scored: dict[K, float], texts_of: Callable[[list[K]], Mapping[K, str]]) -> dict[K, float]:
+    """Passage mode (see the module): when ``query`` is a pasted paragraph, add 1 + the overlap share
+    to the fused score of each chunk in ``scored`` (changed in place) that copies it; ``texts_of(ids)``
+    gives the chunks' texts. Returns {chunk id: overlap share} of the boosted chunks."""
+    if not is_passage_query(query):
+        return {}
+    grams = ngrams(normalize(query), PASSAGE_NGRAM)
+    overlaps: dict[K, float] = {}
+    for cid, text in texts_of(list(scored)).items():
+        share = overlap(grams, text)
+        if share >= PASSAGE_MIN_OVERLAP:
+            overlaps[cid] = share
+            scored[cid] += 1.0 + share
+    return overlaps
 
 
 def overlap(query_grams: set[str], text: str) -> float:
