@@ -473,6 +473,23 @@ def validate_facts(data: Any, source: str | Path | None = None) -> Facts:
 # Reading and writing
 
 
+class _FactsLoader(yaml.SafeLoader):
+    """SafeLoader that leaves an impossible date (2024-02-30, 2024-13-45) as its text.
+
+    PyYAML's timestamp constructor raises a bare ValueError for such values; kept as text, the
+    field's own validation then reports it as "signature.date 不是有效日期（填写的是“2024-02-30”）".
+    """
+
+    def construct_yaml_timestamp(self, node: yaml.Node) -> Any:
+        try:
+            return super().construct_yaml_timestamp(node)
+        except (ValueError, OverflowError):
+            return self.construct_scalar(node)
+
+
+_FactsLoader.add_constructor("tag:yaml.org,2002:timestamp", _FactsLoader.construct_yaml_timestamp)
+
+
 def load_facts(path: str | Path) -> Facts:
     """Read facts from .yaml/.yml/.json/.xlsx; every problem is reported in one FactsError."""
     p = Path(path)
@@ -495,7 +512,7 @@ def load_facts(path: str | Path) -> Facts:
             raise FactsError(p, [_msg("json_syntax", line=exc.lineno, col=exc.colno, detail=exc.msg)]) from None
     else:
         try:
-            data = yaml.safe_load(text)
+            data = yaml.load(text, Loader=_FactsLoader)  # noqa: S506 - a SafeLoader subclass
         except yaml.YAMLError as exc:
             mark = getattr(exc, "problem_mark", None)
             where = f"第{mark.line + 1}行第{mark.column + 1}列，" if mark is not None else ""

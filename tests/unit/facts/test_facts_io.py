@@ -202,3 +202,35 @@ def test_unquoted_full_date_in_yaml_is_accepted(tmp_path: Path):
     p.write_text("unit: 柳溪县实验小学\norg_type: 党支部\nyear: 2024\n"
                  "activities:\n  - {title: 主题党日, date: 2024-05-12}\n", encoding="utf-8")
     assert load_facts(p).activities[0].date == "2024-05-12"
+
+
+@pytest.mark.parametrize(
+    ("line", "field", "given"),
+    [
+        ("signature: {date: 2024-02-30}", "signature.date", "2024-02-30"),
+        ("signature: {date: 2024-13-45}", "signature.date", "2024-13-45"),
+        ("signature: {date: 2023-02-29 10:00:00}", "signature.date", "2023-02-29 10:00:00"),
+        ("activities:\n  - {title: 主题党日, date: 2024-04-31}", "activities[1].date", "2024-04-31"),
+    ],
+)
+def test_impossible_unquoted_date_is_a_facts_error_naming_the_field(tmp_path: Path, line: str, field: str,
+                                                                    given: str):
+    p = tmp_path / "f.yaml"
+    p.write_text(f"unit: 柳溪县实验小学\norg_type: 党支部\nyear: 2024\n{line}\n", encoding="utf-8")
+    with pytest.raises(FactsError) as err:
+        load_facts(p)
+    assert err.value.path == str(p)
+    [message] = [e for e in err.value.errors if e.startswith(field)]
+    assert given in message
+
+
+def test_impossible_date_in_a_text_field_is_kept_as_text(tmp_path: Path):
+    p = tmp_path / "f.yaml"
+    p.write_text("unit: 柳溪县实验小学\norg_type: 党支部\nyear: 2024\n"
+                 "notes: {organization: [2024-02-30]}\n", encoding="utf-8")
+    try:
+        facts = load_facts(p)
+    except FactsError as exc:  # a schema that refuses the note still names it, never a bare ValueError
+        assert "notes" in str(exc)
+    else:
+        assert "2024-02-30" in str(facts.model_dump())
