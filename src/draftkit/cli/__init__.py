@@ -12,12 +12,14 @@ import typer
 from typer.core import TyperGroup
 
 from draftkit import __version__
+from draftkit.config import SettingsError
 from draftkit.retrieval.manifest import IndexUnavailable
 
 
 class _Root(TyperGroup):
     """The root command group: an index fault raised by any command becomes one line on stderr,
-    ``error: index <dir>: <problem>. Rebuild it with: <command>``, and exit status 1 (no traceback)."""
+    ``error: index <dir>: <problem>. Rebuild it with: <command>``, and exit status 1 (no traceback);
+    a bad ``DRAFTKIT_*`` setting becomes ``error: bad setting: DRAFTKIT_X='…': <expected>``, exit 2."""
 
     def invoke(self, ctx):  # noqa: ANN001, ANN201 - click's signature
         try:
@@ -25,6 +27,9 @@ class _Root(TyperGroup):
         except IndexUnavailable as exc:
             typer.echo(f"error: {exc}", err=True)
             raise typer.Exit(1) from None
+        except SettingsError as exc:  # a bad DRAFTKIT_* variable: a usage error, like a bad option
+            typer.echo(f"error: {exc}", err=True)
+            raise typer.Exit(2) from None
 
 
 app = typer.Typer(
