@@ -71,6 +71,11 @@ class _Rules:
             rf"|(?P<letter_mask>(?<![A-Za-z0-9])[{letters}](?=[{next_chars}]))"
             rf"|(?P<dotted>(?<=[{HAN}])\.(?=[{HAN}])))"
         )
+        measures = re.escape(data.get("measure_words", "名人次个"))
+        self.number_space_re = re.compile(
+            rf"(?<=[{HAN}])[ \u3000\u00a0]+(?=\d+(?:\.\d+)?[ \u3000\u00a0]*[{measures}])"
+            rf"|(?<=\d)[ \u3000\u00a0]+(?=[{measures}])"
+        )
         self.file_name_re = re.compile(data.get("file_name_line", r"^(?P<name>\S.{3,100}?)\.(?:docx?|pdf|wps|txt)$"))
         self.hidden = compile_any(data.get("hidden_text", []))
         self.hidden_words: tuple[str, ...] = tuple(data.get("hidden_text_words", ["隐藏", "省略"]))
@@ -674,6 +679,17 @@ def normalize_whitespace(text: str) -> tuple[str, list[Removal]]:
     return "\n".join(out), []
 
 
+def join_number_measure(text: str) -> tuple[str, list[Removal]]:
+    """Spaces (ASCII, U+3000, NBSP) between a number and its measure word out ("党员15 名" → "党员15名"),
+    and between a Chinese character and such a number ("共有党员 15名" → "共有党员15名"): web copies
+    put them there, and Chinese text writes a count with its measure word unbroken. Digits and
+    spaces between digits ("1 2个") are left as they are. The measure words are ``measure_words``
+    in ``prompts/cleaning.yaml``."""
+    if " " not in text and "\u3000" not in text and "\u00a0" not in text:
+        return text, []
+    return _rules().number_space_re.sub("", text), []
+
+
 def find_placeholders(text: str) -> list[Placeholder]:
     """Masked words in ``text``: ``**`` (stars), ``XX`` (xx), ``X名`` (x_count), ``D建`` (letter_mask), "特色.主义" (dotted)."""
     r = _rules()
@@ -703,6 +719,7 @@ RULES = (
     "join_broken_lines",
     "split_hidden_text",
     "normalize_punctuation",
+    "join_number_measure",
     "normalize_whitespace",
 )
 
@@ -725,7 +742,7 @@ def clean_text(text: str, *, markdown: bool = False) -> CleanResult:
         text = zhconv.convert(text, "zh-cn")
     for rule in (strip_furniture, strip_inline_ads, split_documents, join_page_markers, strip_foreign_tail,
                  normalize_whitespace, strip_outline, dedupe_title, join_broken_lines, split_hidden_text,
-                 normalize_punctuation, normalize_whitespace):
+                 normalize_punctuation, join_number_measure, normalize_whitespace):
         text, rem = rule(text)
         removals += rem
     return CleanResult(text=text, removals=removals, placeholders=find_placeholders(text), traditional=traditional)

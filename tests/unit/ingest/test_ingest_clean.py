@@ -10,6 +10,7 @@ from draftkit.ingest.clean import (
     find_placeholders,
     is_mostly_traditional,
     join_broken_lines,
+    join_number_measure,
     join_page_markers,
     normalize_characters,
     normalize_punctuation,
@@ -174,6 +175,27 @@ def test_half_width_punctuation_between_chinese_becomes_full_width() -> None:
 def test_whitespace() -> None:
     out, _ = normalize_whitespace("  标题  \n\n\n 正文 ，有空格。  \n\t\n第二段")
     assert out == "标题\n正文，有空格。\n第二段"
+
+
+@pytest.mark.parametrize("raw,joined", [
+    ("支部共有党员23 名，入党积极分子 4名。", "支部共有党员23名，入党积极分子4名。"),
+    ("全年召开支委会12\u3000次", "全年召开支委会12次"),
+    ("教职工 58\u00a0人", "教职工58人"),
+    ("下设 3 个党小组，资助金额2.5 万元", "下设3个党小组，资助金额2.5万元"),
+    ("2020 年 12 月", "2020年12月"),
+])
+def test_a_number_and_its_measure_word_are_joined(raw, joined) -> None:
+    assert join_number_measure(raw) == (joined, [])
+    assert clean_text(raw).text == joined
+
+
+@pytest.mark.parametrize("kept", ["1 2个年级", "Python 3 版本", "第一 二 三", "党员 共计"])
+def test_spaces_not_before_a_measure_word_stay(kept) -> None:
+    assert join_number_measure(kept)[0] == kept
+
+
+def test_full_width_spaced_count_is_cleaned_to_ascii_and_joined() -> None:
+    assert clean_text("现有党员１９\u3000名，预备党员\u3000２ 名。").text == "现有党员19名，预备党员2名。"
 
 
 def test_markup_and_images() -> None:
