@@ -28,7 +28,9 @@ from typing import Any
 from draftkit.config import load_data
 from draftkit.era import load_era
 from draftkit.facts import Facts, OrgType, parse_facts
-from draftkit.ingest.models import Document
+from draftkit.ingest.clean import join_number_measure
+from draftkit.ingest.kinds import heading_kinds
+from draftkit.ingest.models import Chunk, Document
 from draftkit.ingest.pipeline import ingest_file
 from draftkit.practices import load_catalogue
 
@@ -64,6 +66,11 @@ def _number(text: str, patterns: list[str]) -> int | None:
     return None
 
 
+def _joined(text: str) -> str:
+    """``text`` with a number and its measure word unbroken ("党员15 名" → "党员15名")."""
+    return join_number_measure(text)[0]
+
+
 def _stale_era_words(year: int) -> list[str]:
     """Names of campaigns and anniversaries (and their aliases) that are not of ``year``."""
     era = load_era()
@@ -95,7 +102,7 @@ def _activities(doc: Document, rules: dict[str, Any]) -> list[dict[str, Any]]:
         kind = chunk.kind if chunk.kind in WORK_KINDS else None
         if kind is None:
             continue
-        for seg in _segments(chunk.text):
+        for seg in _segments(_joined(chunk.text)):
             pos = 0
             while True:
                 m = first.search(seg, pos)
@@ -125,12 +132,27 @@ def _activities(doc: Document, rules: dict[str, Any]) -> list[dict[str, Any]]:
     return out
 
 
-def _items(texts: list[str], rules: dict[str, Any]) -> list[str]:
-    """Enumerated items (一是…… / 1. …… / （一）……) of a problems or plans part, lead sentences dropped."""
+def _signature(line: str, rules: dict[str, Any]) -> bool:
+    """True for a line of the signature block (the organisation's name alone, the date alone)."""
+    s = line.strip(" \u3000")
+    return any(re.fullmatch(p, s) for p in rules["signature_lines"])
+
+
+def _items(chunks: list[Chunk], kind: str, rules: dict[str, Any]) -> list[str]:
+    """Enumerated items (一是…… / 1. …… / （一）……) of the ``kind`` part (problems or plans), lead
+    sentences dropped. A chunk's first line is dropped only when it is the part's own heading (one
+    naming ``kind``, "四、2015年工作思路"), not an item heading ("（四）深化……"); the signature block
+    (``signature_lines``: the organisation's name, the date) ends the part."""
     mark = re.compile(rules["item_marks"])
     out: list[str] = []
-    for text in texts:
-        body = re.sub(r"^[^\n]*\n", "", text, count=1) if "\n" in text else text  # the heading line
+    for chunk in chunks:
+        if chunk.kind != kind:
+            continue
+        lines = chunk.text.split("\n")
+        if len(lines) > 1 and len(lines[0]) <= 30 and kind in heading_kinds(lines[0]):
+            lines = lines[1:]
+        end = next((i for i, line in enumerate(lines) if _signature(line, rules)), None)
+        body = "\n".join(lines[:end])
         pieces = [p.strip(" ：:；;。\n") for p in mark.split(body)]
         if len(pieces) > 1:
             pieces = pieces[1:]  # what comes before the first mark is the lead
@@ -138,6 +160,8 @@ def _items(texts: list[str], rules: dict[str, Any]) -> list[str]:
             p = re.split(r"[。\n]", p)[0].strip(" ：:；;，,")
             if 4 <= len(p) <= 80 and not p.endswith(("如下", "以下")):
                 out.append(p)
+        if end is not None:
+            break  # nothing after the signature belongs to the part
     return list(dict.fromkeys(out))[:8]
 
 
@@ -200,7 +224,8 @@ def facts_from_report(path: str | Path, year: int | None = None) -> FromReport:
 def facts_from_document(doc: Document, year: int) -> FromReport:
     """:func:`facts_from_report` on an ingested document."""
     rules = _rules()
-    text = doc.text
+    # ingest's cleaning already joins "15 名"; a document ingested raw (clean=False) is joined here
+    text = _joined(doc.text)
     skipped: list[str] = []
     stale = _stale_era_words(year)
     confirm: list[str] = []
@@ -224,7 +249,7 @@ def facts_from_document(doc: Document, year: int) -> FromReport:
         data["parent_org"] = m.group(1)
 
     # numbers: the 基本情况 part first, then the whole text
-    overview = "\n".join(c.text for c in doc.chunks if c.kind == "overview") or text
+    overview = _joined("\n".join(c.text for c in doc.chunks if c.kind == "overview")) or text
     for path, patterns in rules["members"].items():
         value = _number(overview, patterns)
         if value is None and overview is not text:
@@ -267,8 +292,8 @@ def facts_from_document(doc: Document, year: int) -> FromReport:
     if doc.year:
         last["year"] = doc.year
     last["honours"] = _honours(doc, rules)
-    last["problems"] = _items([c.text for c in doc.chunks if c.kind == "problems"], rules)
-    last["plans"] = _items([c.text for c in doc.chunks if c.kind == "plans"], rules)
+    last["problems"] = _items(doc.chunks, "problems", rules)
+    last["plans"] = _items(doc.chunks, "plans", rules)
     data["last_year"] = last
     data["confirm"] = confirm
     facts = parse_facts(data, doc.path)

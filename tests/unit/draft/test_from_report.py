@@ -178,3 +178,50 @@ def test_guard_puts_back_a_to_confirm_marker_a_model_dropped():
     rewrite = skeleton.replace("【待核实：党员总数】", "")
     result = guard_section(rewrite, skeleton, facts, plan.era, heading=sp.heading)
     assert "【待核实：党员总数】" in result.text
+
+
+@pytest.mark.parametrize("clean", [True, False], ids=["cleaned", "raw"])
+@pytest.mark.parametrize("gap", [" ", "\u3000", "\u00a0", "  "], ids=["ascii", "ideographic", "nbsp", "two"])
+def test_spaced_and_full_width_numbers_before_measure_words_are_read(gap, clean):
+    # web copies break "15名" into "15 名" and write full-width digits: the count is still read,
+    # not the next unspaced one ("优秀等次党员3名")
+    text = ("桃源县第五小学党支部2020年党建工作总结\n一、基本情况\n"
+            f"支部共有党员１７{gap}名，其中预备党员 2{gap}名、退休党员4{gap}人，入党积极分子{gap}３{gap}名，"
+            f"教职工 61{gap}人。年度考核中优秀等次党员5名。\n二、主要做法\n（一）理论学习\n"
+            f"全年召开支委会１１{gap}次，举办读书班 4{gap}期。\n")
+    facts = facts_from_document(ingest_text(text, "spaced.txt", clean=clean), 2021).facts
+    m = facts.members
+    assert (m.total, m.probationary, m.retired, m.activists, m.staff) == (17, 2, 4, 3, 61)
+    assert {a.title: a.count for a in facts.activities} == {"支委会": 11, "读书班": 4}
+
+
+def test_the_sample_web_copy_reads_the_same_members_as_its_text_copy():
+    web = facts_from_report(ROOT / "samples/corpus/web_A4_liuxi_shiqiao_jiunian_2018.doc", 2019).facts
+    assert web.members.total == 15 and web.members.activists == 2
+
+
+PLANS_WITH_SIGNATURE = [
+    ("（一）加强理论武装。坚持每月集中学习。\n（二）建强支部班子。落实“三会一课”。\n"
+     "（三）推进“红烛先锋”工程。扩大党员示范岗覆盖面。\n中共桃源县第五小学支部委员会\n2020年12月28日",
+     ["加强理论武装", "建强支部班子", "推进“红烛先锋”工程"]),
+    ("一是抓好理论学习；二是抓实组织生活；三是办好“家校共育”课堂。\n桃源县第五小学党支部\n二〇二〇年十二月",
+     ["抓好理论学习", "抓实组织生活", "办好“家校共育”课堂"]),
+    ("1.落实支部工作条例。\n2.做好发展党员工作，培养积极分子。\n桃源县第五小学\n2020 年 12 月 30 日",
+     ["落实支部工作条例", "做好发展党员工作，培养积极分子"]),
+]
+
+
+@pytest.mark.parametrize("plans,expected", PLANS_WITH_SIGNATURE, ids=["org-line", "chinese-date", "unit-line"])
+def test_signature_ends_the_plans_and_the_last_plan_is_kept(plans, expected):
+    text = ("桃源县第五小学党支部2020年党建工作总结\n一、基本情况\n支部共有党员17名。\n"
+            "二、存在的问题\n一是学习形式单一；二是青年党员作用发挥不够。\n"
+            f"三、2021年工作打算\n{plans}\n")
+    last = facts_from_document(ingest_text(text, "plans.txt"), 2021).facts.last_year
+    assert last.plans == expected
+    assert last.problems == ["学习形式单一", "青年党员作用发挥不够"]
+
+
+def test_the_sample_report_keeps_its_fourth_plan_and_not_its_signature():
+    last = facts_from_report(ROOT / "samples/corpus/A2_qinghe_erzhong_chuzhong_2014.txt", 2015).facts.last_year
+    assert len(last.plans) == 4 and "青蓝结对" in last.plans[3]
+    assert not any("委员会" in p or re.search(r"\d{4}年\d+月", p) for p in last.plans)
