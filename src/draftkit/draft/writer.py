@@ -180,7 +180,7 @@ def _write(plan: ReportPlan, sp: SectionPlan, facts: Facts, skeleton: str, exemp
     draft = SectionDraft(id=sp.id, heading=heading or sp.heading, level=level or sp.level, kind=sp.kind, text=text,
                          skeleton=skeleton, warnings=warnings, exemplars=exemplars, backend=name,
                          seconds=round(time.perf_counter() - started, 4), seed=seed, model_error=model_error)
-    emit(WriterEvent.done(draft))
+    emit(WriterEvent.done(draft.model_copy(deep=True)))  # a listener must not change the report
     return draft
 
 

@@ -397,3 +397,35 @@ def test_builtin_backends_declare_their_capabilities():
     assert (TemplateBackend.uses_skeleton, TemplateBackend.concurrency) == (True, 1)
     assert (OpenAIBackend.supports_stop, OpenAIBackend.concurrency, OpenAIBackend.uses_skeleton) == (True, 3, False)
     assert (LlamaCppBackend.supports_stop, LlamaCppBackend.concurrency) == (True, 1)
+
+
+@pytest.mark.parametrize("backend", ["template", "echo"])
+def test_a_listener_changing_section_done_does_not_change_the_report(facts, backend):
+    def vandal(e: WriterEvent) -> None:
+        if e.kind == "section_done":
+            e.section.text = "改掉了"
+            e.section.warnings.append("听众加的")
+        elif e.kind == "plan":
+            e.report.sections[0].heading = "改掉了"
+
+    chosen = "template" if backend == "template" else echo_for(facts)
+    report = draft_report(facts, backend=chosen, on_event=vandal)
+    plain = draft_report(facts, backend="template" if backend == "template" else echo_for(facts))
+    assert [s.text for s in report.sections] == [s.text for s in plain.sections]
+    assert not any("改掉了" in s.text or "改掉了" in s.heading for s in report.sections)
+    assert not any("听众加的" in w for s in report.sections for w in s.warnings)
+
+
+def test_section_done_carries_the_final_text_even_when_the_tokens_differ(facts):
+    # a model that fails midway: the tokens spelled part of an answer, the section keeps its skeleton
+    events: list[WriterEvent] = []
+    report = draft_report(facts, backend=Failing(BackendError("连接中断 / reset"), 2), on_event=events.append)
+    done = {e.section_id: e.section.text for e in events if e.kind == "section_done"}
+    assert done == {s.id: s.text for s in report.sections}
+    streamed: dict[str, str] = {}
+    for e in events:
+        if e.kind == "section_start":
+            streamed[e.section_id] = ""
+        elif e.kind == "token":
+            streamed[e.section_id] += e.text
+    assert any(streamed[i] != done[i] for i in done)  # why a display must take section_done's text
