@@ -7,8 +7,17 @@ import datetime as dt
 
 from pydantic import BaseModel, Field, computed_field, field_validator
 
+from draftkit.errors import DraftkitError
 from draftkit.textsafe import clean_control_chars
 from draftkit.zh import official_date
+
+
+class SectionNotFound(DraftkitError, KeyError):
+    """No section with this id (in a report, or in the plan the facts give). ``args[0]`` is the message."""
+
+    def __str__(self) -> str:  # KeyError's own str() would quote the whole message
+        return str(self.args[0]) if self.args else ""
+
 
 #: What stands in the signature block when the facts give no date (a visible gap, never a made-up date).
 SIGNATURE_DATE_MARKER = "【待补充：落款日期】"
@@ -99,10 +108,12 @@ class Report(BaseModel):
         return clean_control_chars(value) if isinstance(value, str) else value
 
     def section(self, section_id: str) -> SectionDraft:
+        """The section called ``section_id``; SectionNotFound (a KeyError) naming the ids there are."""
         for s in self.sections:
             if s.id == section_id:
                 return s
-        raise KeyError(section_id)
+        raise SectionNotFound(f"no section {section_id!r} in this report; its sections are "
+                              f"{', '.join(s.id for s in self.sections) or 'none'}")
 
     def body_text(self) -> str:
         """Plain text of the whole report (title, opening, headings, bodies, closing)."""

@@ -15,6 +15,7 @@ serialised, searches run concurrently.
 
 from __future__ import annotations
 
+import inspect
 import os
 import threading
 from collections.abc import Iterable
@@ -33,14 +34,17 @@ from draftkit.facts import Facts, load_facts
 from draftkit.progress import ProgressCallback
 from draftkit.report import Report
 from draftkit.retrieval import BuildResult, DocumentInfo, Hit, Index, add_paths, build_index, remove_document
-from draftkit.retrieval.base import index_location
+from draftkit.retrieval.base import SearchIndex, index_location
 from draftkit.retrieval.manifest import IndexMissing
+from draftkit.retrieval.ranking import SearchError
 
 __all__ = ["Workspace", "WorkspaceError"]
 
 PathLike = str | os.PathLike[str]
 #: Suffixes ``check`` reads as a file when given a str (any other str is checked as text).
 _CHECKABLE = (".docx", ".doc", ".txt", ".md", ".json", ".pdf")
+#: The keyword filters ``SearchIndex.search`` takes besides ``query`` and ``k``.
+_SEARCH_FILTERS = frozenset(inspect.signature(SearchIndex.search).parameters) - {"self", "query", "k"}
 
 
 class WorkspaceError(DraftkitError):
@@ -135,7 +139,13 @@ class Workspace:
     # -- the verbs -------------------------------------------------------------------------------
 
     def search(self, query: str, k: int = 5, **filters: Any) -> list[Hit]:
-        """``Index.search``: ``kinds``, ``years``, ``units``, ``exclude_docs``, ``mode``, ``mmr``, ``fusion``."""
+        """``Index.search``: ``kinds``, ``years``, ``units``, ``exclude_docs``, ``mode``, ``mmr``, ``fusion``.
+
+        Raises ``SearchError`` naming a filter no search takes, an unknown kind or mode, a ``k`` below 1."""
+        unknown = sorted(set(filters) - _SEARCH_FILTERS)
+        if unknown:
+            raise SearchError(f"search takes no filter {', '.join(map(repr, unknown))}; "
+                              f"the filters are {', '.join(sorted(_SEARCH_FILTERS))}")
         return self.require_index().search(query, k=k, **filters)
 
     def draft(self, facts: Facts | PathLike, *, backend: Backend | str | None = None, seed: int = 0,

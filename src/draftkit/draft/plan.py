@@ -25,6 +25,7 @@ from draftkit.config import Settings, load_data, load_data_as, prompts_path
 from draftkit.era import load_era
 from draftkit.errors import DraftkitError
 from draftkit.facts import Facts
+from draftkit.report import SectionNotFound
 from draftkit.zh import heading_label
 
 MARKER_OPEN = "【待补充："
@@ -237,7 +238,8 @@ class ReportPlan(BaseModel):
         for s in self.sections:
             if s.id == section_id:
                 return s
-        raise KeyError(section_id)
+        raise SectionNotFound(f"no section {section_id!r} in the plan; its sections are "
+                              f"{', '.join(s.id for s in self.sections) or 'none'}")
 
 
 def common_phrases(settings: Settings | None = None) -> dict[str, Any]:

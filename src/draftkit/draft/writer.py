@@ -28,7 +28,7 @@ from draftkit.draft.plan import MARKER_RE, ReportPlan, SectionPlan, plan_report
 from draftkit.draft.prompts import render_part, render_skeleton
 from draftkit.facts import Facts, same_unit
 from draftkit.progress import ProgressCallback, notify
-from draftkit.report import Exemplar, Report, SectionDraft, Signature
+from draftkit.report import Exemplar, Report, SectionDraft, SectionNotFound, Signature
 from draftkit.zh import ngrams, normalize
 
 log = logging.getLogger(__name__)
@@ -326,7 +326,7 @@ def draft_section(report: Report, section_id: str, facts: Facts, index: Any = No
                   settings: Settings | None = None) -> SectionDraft:
     """Rewrite one section of ``report`` (which is not changed); returns the new SectionDraft.
 
-    The heading and level stay as they are in the report. Raises KeyError when the report has no
+    The heading and level stay as they are in the report. Raises SectionNotFound (a KeyError) when the report has no
     such section, or when the facts no longer give the section anything to say.
     """
     settings = settings or get_settings()
@@ -336,8 +336,8 @@ def draft_section(report: Report, section_id: str, facts: Facts, index: Any = No
     plan = plan_report(facts, seed=seed, settings=settings)
     try:
         sp = plan.section(section_id)
-    except KeyError:
-        raise KeyError(f"section {section_id!r} ({old.heading}) has no facts to draw on any more") from None
+    except SectionNotFound:
+        raise SectionNotFound(f"section {section_id!r} ({old.heading}) has no facts to draw on any more") from None
     others = [s.text or s.skeleton for s in report.sections if s.id != section_id]
     skeleton = render_skeleton(plan, sp, facts, settings, avoid=others).text
     warnings: list[str] = []

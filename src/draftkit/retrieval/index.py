@@ -95,6 +95,7 @@ from draftkit.retrieval.ranking import (
     Hit,
     boost_passages,
     candidate_count,
+    check_kinds,
     convex,
     mmr_order,
     rrf,
@@ -749,9 +750,7 @@ class Index(SearchIndex):
 
         kind_list = _as_list(kinds)
         if kind_list is not None:
-            unknown = [k for k in kind_list if k not in SECTION_KINDS]
-            if unknown:
-                raise ValueError(f"unknown section kind(s) {unknown}; known: {', '.join(SECTION_KINDS)}")
+            check_kinds(kind_list, SECTION_KINDS)
             codes = [self._kind_names.index(k) for k in kind_list if k in self._kind_names]
             both(np.isin(self._kind_codes, codes))
         year_list = _as_list(years)

@@ -84,6 +84,7 @@ from draftkit.retrieval.ranking import (
     Hit,
     boost_passages,
     candidate_count,
+    check_kinds,
     convex,
     mmr_order,
     rrf,
@@ -680,9 +681,7 @@ class MilvusIndex(SearchIndex):
         parts: list[str] = []
         kind_list = _as_list(kinds)
         if kind_list is not None:
-            unknown = [k for k in kind_list if k not in SECTION_KINDS]
-            if unknown:
-                raise ValueError(f"unknown section kind(s) {unknown}; known: {', '.join(SECTION_KINDS)}")
+            check_kinds(kind_list, SECTION_KINDS)
             parts.append(_in("kind", kind_list))
         year_list = _as_list(years)
         if year_list is not None:

@@ -39,6 +39,7 @@ from typing import TypeVar
 import numpy as np
 from pydantic import BaseModel
 
+from draftkit.errors import DraftkitError
 from draftkit.ingest.models import Chunk
 from draftkit.zh import ngrams, normalize
 
@@ -93,20 +94,40 @@ def convex(dense: np.ndarray, lexical: np.ndarray, dense_weight: float) -> np.nd
     return dense_weight * d + (1.0 - dense_weight) * lex
 
 
+class SearchError(DraftkitError, ValueError):
+    """A search asked for something no index can give: ``k`` below 1, an unknown mode, fusion or
+    section kind, an ``mmr`` outside 0–1, a filter no search takes. The message names the argument."""
+
+
 def search_args(k: int, mode: str, mmr: float, fusion: str | None, default_fusion: str) -> tuple[int, str]:
     """The arguments every ``search`` takes, checked: (``k`` as an int, the fusion to use, ``fusion``
-    or ``default_fusion``). Raises ValueError naming a mode or fusion not in MODES / FUSIONS, an
-    ``mmr`` outside 0–1 or a ``k`` below 1."""
+    or ``default_fusion``). Raises SearchError naming a mode or fusion not in MODES / FUSIONS, an
+    ``mmr`` outside 0–1 or a ``k`` that is not a whole number of at least 1."""
     if mode not in MODES:
-        raise ValueError(f"mode must be one of {', '.join(MODES)}, not {mode!r}")
+        raise SearchError(f"mode must be one of {', '.join(MODES)}, not {mode!r}")
     fusion = fusion or default_fusion
     if fusion not in FUSIONS:
-        raise ValueError(f"fusion must be one of {', '.join(FUSIONS)}, not {fusion!r}")
-    if not 0.0 <= float(mmr) <= 1.0:
-        raise ValueError(f"mmr must be between 0 and 1, not {mmr}")
-    if int(k) < 1:
-        raise ValueError(f"k must be at least 1, not {k}")
-    return int(k), fusion
+        raise SearchError(f"fusion must be one of {', '.join(FUSIONS)}, not {fusion!r}")
+    try:
+        mmr_ok = 0.0 <= float(mmr) <= 1.0
+    except (TypeError, ValueError):
+        mmr_ok = False
+    if not mmr_ok:
+        raise SearchError(f"mmr must be a number between 0 and 1, not {mmr!r}")
+    try:
+        whole = int(k)
+    except (TypeError, ValueError):
+        whole = None
+    if whole is None or isinstance(k, bool) or whole != k and not isinstance(k, str) or whole < 1:
+        raise SearchError(f"k must be a whole number of at least 1, not {k!r}")
+    return whole, fusion
+
+
+def check_kinds(kinds: Sequence[str], known: Sequence[str]) -> None:
+    """Raise SearchError naming the section kinds in ``kinds`` that are not in ``known``."""
+    unknown = [k for k in kinds if k not in known]
+    if unknown:
+        raise SearchError(f"unknown section kind(s) {unknown}; known: {', '.join(known)}")
 
 
 def is_passage_query(query: str) -> bool:

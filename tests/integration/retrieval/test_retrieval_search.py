@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 from draftkit.retrieval import Hit, Index
+from draftkit.retrieval.ranking import SearchError
 from draftkit.zh import normalize
 
 
@@ -117,15 +118,15 @@ def test_a_near_copy_finds_its_source_first(index: Index) -> None:
 
 
 def test_bad_arguments_are_clear_errors(index: Index) -> None:
-    with pytest.raises(ValueError, match="unknown section kind.*problems"):
+    with pytest.raises(SearchError, match="unknown section kind.*problems"):
         index.search("x", kinds=["problem"])
-    with pytest.raises(ValueError, match="mode"):
+    with pytest.raises(SearchError, match="mode"):
         index.search("x", mode="semantic")
-    with pytest.raises(ValueError, match="mmr"):
+    with pytest.raises(SearchError, match="mmr"):
         index.search("x", mmr=1.5)
-    with pytest.raises(ValueError, match="k must"):
+    with pytest.raises(SearchError, match="k must"):
         index.search("x", k=0)
-    with pytest.raises(ValueError, match="fusion must be one of convex, rrf"):
+    with pytest.raises(SearchError, match="fusion must be one of convex, rrf"):
         index.search("x", fusion="sum")
     assert index.search("   ") == []
     assert index.search("zzqxjvk", mode="lexical") == []

@@ -10,7 +10,7 @@ from collections.abc import Iterator
 import pytest
 from draft_samples import COMPLETE
 
-from draftkit.draft.backends import Backend, BackendError, TemplateBackend, get_backend
+from draftkit.draft.backends import Backend, BackendError, TemplateBackend, UnknownBackend, get_backend
 from draftkit.draft.events import WriterEvent
 from draftkit.draft.writer import (
     draft_report,
@@ -20,7 +20,7 @@ from draftkit.draft.writer import (
     year_weight,
 )
 from draftkit.progress import Progress
-from draftkit.report import Report
+from draftkit.report import Report, SectionNotFound
 
 
 class SkeletonEcho(Backend):
@@ -92,7 +92,7 @@ def facts(sample_facts):
 def test_backend_registry():
     assert isinstance(get_backend("template"), TemplateBackend)
     assert isinstance(get_backend(None), Backend)
-    with pytest.raises(ValueError, match="unknown backend"):
+    with pytest.raises(UnknownBackend, match="unknown backend 'gpt': choose one of .*template"):
         get_backend("gpt")
     assert list(TemplateBackend().generate("甲\n乙")) == ["甲\n", "乙"]
     assert list(TemplateBackend().generate("甲\n乙", stream=False)) == ["甲\n乙"]
@@ -214,14 +214,14 @@ def test_regenerating_one_section_leaves_the_others(facts):
             assert a.title in new.text and str(a.count) in new.text  # … of the same facts
     again = draft_section(report, "theory", facts, backend="template", seed=3)
     assert again.text == new.text
-    with pytest.raises(KeyError):
+    with pytest.raises(SectionNotFound, match="no section 'no_such_section' in this report; its sections are .*theory"):
         draft_section(report, "no_such_section", facts, backend="template")
 
 
 def test_regenerating_a_section_the_facts_no_longer_feed(facts):
     report = draft_report(facts, backend="template")
     fewer = facts.model_copy(update={"honours": [], "notes": {k: v for k, v in facts.notes.items() if k != "honours"}})
-    with pytest.raises(KeyError, match="no facts"):
+    with pytest.raises(SectionNotFound, match="no facts"):
         draft_section(report, "honours", fewer, backend="template")
 
 
@@ -386,7 +386,7 @@ def test_a_registry_entry_that_is_no_backend_is_refused(monkeypatch):
 
     monkeypatch.setattr(base, "_REGISTRY", dict(base._REGISTRY))
     register_backend("notone", "draftkit.config:Settings")
-    with pytest.raises(TypeError, match="not a draftkit Backend"):
+    with pytest.raises(UnknownBackend, match="not a draftkit Backend"):
         get_backend("notone")
 
 

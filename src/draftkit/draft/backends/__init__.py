@@ -6,6 +6,7 @@ from draftkit.draft.backends.base import (
     Backend,
     BackendError,
     ContextOverflowError,
+    UnknownBackend,
     available_backends,
     call_deadline,
     get_backend,
@@ -13,5 +14,5 @@ from draftkit.draft.backends.base import (
 )
 from draftkit.draft.backends.template import TemplateBackend
 
-__all__ = ["Backend", "BackendError", "ContextOverflowError", "TemplateBackend", "available_backends", "call_deadline",
-           "get_backend", "register_backend"]
+__all__ = ["Backend", "BackendError", "ContextOverflowError", "TemplateBackend", "UnknownBackend", "available_backends",
+           "call_deadline", "get_backend", "register_backend"]

@@ -28,7 +28,7 @@ from typing import Any, ClassVar
 from draftkit.config import Settings, get_settings
 from draftkit.errors import DraftkitError
 
-__all__ = ["Backend", "BackendError", "ContextOverflowError", "available_backends", "call_deadline", "chat_messages",
+__all__ = ["Backend", "BackendError", "ContextOverflowError", "UnknownBackend", "available_backends", "call_deadline", "chat_messages",
            "get_backend", "remaining_seconds", "register_backend"]
 
 ENTRY_POINT_GROUP = "draftkit.backends"
@@ -42,6 +42,11 @@ class BackendError(DraftkitError, RuntimeError):
     the writer sends no new section to that model."""
 
     server_fault: bool = True
+
+
+class UnknownBackend(DraftkitError, ValueError):
+    """``get_backend`` was given a name no backend is registered under, or one whose entry point is
+    not a Backend. The message names it and the backends there are."""
 
 
 class ContextOverflowError(BackendError):
@@ -148,18 +153,19 @@ def _resolve(name: str) -> type[Backend]:
         module, _, attr = entry.partition(":")
         entry = getattr(importlib.import_module(module), attr)
         if not (isinstance(entry, type) and issubclass(entry, Backend)):
-            raise TypeError(f"backend {name!r} ({_REGISTRY[name]}) is not a draftkit Backend subclass")
+            raise UnknownBackend(f"backend {name!r} ({_REGISTRY[name]}) is not a draftkit Backend subclass")
         _REGISTRY[name] = entry
     return entry
 
 
 def get_backend(name: str | None = None, settings: Settings | None = None, **options: Any) -> Backend:
-    """The backend called ``name`` (default: ``Settings.backend``); unknown names raise ValueError.
+    """The backend called ``name`` (default: ``Settings.backend``, DRAFTKIT_BACKEND); an unknown name
+    raises UnknownBackend naming it and the backends there are.
 
     Options that are None are dropped, so a CLI or a form can pass its fields straight through.
     """
     s = settings or get_settings()
     key = (name or s.backend or "template").strip().lower()
     if key not in available_backends():
-        raise ValueError(f"unknown backend {name!r}: choose one of {', '.join(available_backends())}")
+        raise UnknownBackend(f"unknown backend {key!r}: choose one of {', '.join(available_backends())}")
     return _resolve(key).from_settings(s, **{k: v for k, v in options.items() if v is not None})
