@@ -95,7 +95,7 @@ def main() -> None:
         for _ in range(3):
             t0 = time.perf_counter()
             subprocess.run(
-                [exe, "export", str(src), "--out", str(tmpdir / "cli.docx")], check=True, capture_output=True
+                [exe, "export", str(src), "--out", str(tmpdir / "cli.docx"), "--force"], check=True, capture_output=True
             )
             cli.append(time.perf_counter() - t0)
         results["cli_export_s"] = statistics.median(cli)

@@ -12,6 +12,7 @@ from draftkit.checks import CheckInputError, CheckResult, ReportText, run_checks
 from draftkit.checks.annotate import AnnotateError, annotate_docx
 from draftkit.checks.models import SEVERITY_LABELS
 from draftkit.checks.runner import check_folder, files_to_check, open_index
+from draftkit.cli.output import refuse_existing
 from draftkit.facts import load_facts
 from draftkit.progress import TqdmBars
 from draftkit.retrieval import IndexUnavailable
@@ -55,6 +56,7 @@ def register(app: typer.Typer) -> None:
         threshold: Annotated[float, typer.Option("--threshold", min=0.0, max=1.0, help="Copy ratio from which a paragraph counts as reused.")] = 0.5,
         as_json: Annotated[bool, typer.Option("--json", help="Print JSON: {year, summary, findings} (a list for a folder).")] = False,
         annotate: Annotated[Path | None, typer.Option("--annotate", help="Write a copy of the .docx with each finding as a Word comment (author draftkit); the original is not changed.")] = None,
+        force: Annotated[bool, typer.Option("--force", help="With --annotate: overwrite an existing OUT.docx.")] = False,
         fix: Annotated[str | None, typer.Option("--fix", help="With --annotate: 'tracked' also writes certain fixes as tracked changes to accept or reject in Word/WPS.")] = None,
     ) -> None:
         """体检: facts, era, residue, proofreading and reuse findings (P0 must fix, P1 should fix, P2 note).
@@ -86,6 +88,7 @@ def register(app: typer.Typer) -> None:
             _fail("--fix 需要与 --annotate 一起使用（--annotate 批注版.docx --fix tracked）")
         if annotate is not None and not (path.is_file() and path.suffix.lower() == ".docx"):
             _fail(f"{path}: --annotate 只能用于单个 .docx 文件")
+        refuse_existing(annotate, force=force, code=1)
         if path.is_file():
             try:
                 rt = ReportText.from_file(path)

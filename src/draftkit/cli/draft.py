@@ -8,6 +8,7 @@ from typing import Annotated, Any
 
 import typer
 
+from draftkit.cli.output import FORCE_HELP, refuse_existing
 from draftkit.config import get_settings
 from draftkit.draft.backends import get_backend
 from draftkit.draft.writer import draft_report, report_to_json_dict
@@ -53,12 +54,14 @@ def register(app: typer.Typer) -> None:
         out: Annotated[Path | None, typer.Option("--out", "-o", help="Write the report: .md, .txt or .docx "
                                                  "(default: plain text on stdout).")] = None,
         json_out: Annotated[Path | None, typer.Option("--json", help="Also write the report as JSON.")] = None,
+        force: Annotated[bool, typer.Option("--force", help=FORCE_HELP)] = False,
     ) -> None:
         """Draft a full report from the year's facts: right shape, the year's wording, no invented numbers."""
 
         if out is not None and out.suffix.lower() not in OUT_SUFFIXES:
             typer.echo(f"错误：--out 只支持 {', '.join(OUT_SUFFIXES)}：{out}", err=True)
             raise typer.Exit(2)
+        refuse_existing(out, json_out, force=force)
         settings = get_settings()
         try:
             facts = load_facts(facts_path)

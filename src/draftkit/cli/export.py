@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 from pydantic import ValidationError
 
+from draftkit.cli.output import FORCE_HELP, refuse_existing
 from draftkit.export import EXPORT_SUFFIXES, DocxCheckError, ExportError, check_docx, export_report
 from draftkit.export.docx_check import format_issues
 from draftkit.report import Report
@@ -38,8 +39,10 @@ def register(app: typer.Typer) -> None:
         report_path: Annotated[Path, typer.Argument(metavar="REPORT.json", help="A drafted report (JSON).")],
         out: Annotated[Path, typer.Option("--out", "-o", help=_OUT_HELP)],
         check: Annotated[bool, typer.Option("--check", help="Run docx-check on the written .docx.")] = False,
+        force: Annotated[bool, typer.Option("--force", help=FORCE_HELP)] = False,
     ) -> None:
         """Export a drafted report as an official-layout .docx, Markdown or plain text."""
+        refuse_existing(out, force=force)
         report = load_report(report_path)
         try:
             written = export_report(report, out)

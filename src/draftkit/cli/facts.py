@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 
+from draftkit.cli.output import FORCE_HELP, refuse_existing
 from draftkit.draft.from_report import facts_from_report
 from draftkit.draft.prompts import fact_gaps
 from draftkit.facts import (
@@ -27,12 +28,10 @@ facts_app = typer.Typer(help="Facts files (YAML, JSON or XLSX): the only source 
 @facts_app.command("template")
 def template_cmd(
     path: Annotated[Path, typer.Argument(metavar="FILE.xlsx", help="Workbook to write.")],
-    force: Annotated[bool, typer.Option("--force", help="Overwrite an existing file.")] = False,
+    force: Annotated[bool, typer.Option("--force", help=FORCE_HELP)] = False,
 ) -> None:
     """Write an Excel workbook to fill in (sheets 基本信息, 活动, 荣誉, 问题, 打算; one example row each)."""
-    if path.exists() and not force:
-        typer.echo(f"错误：{path} 已存在（加 --force 覆盖） / {path} exists (use --force)", err=True)
-        raise typer.Exit(2)
+    refuse_existing(path, force=force)
     try:
         written = write_xlsx_template(path)
     except FactsError as exc:
@@ -82,9 +81,7 @@ def from_report_cmd(
 
     Carried-over numbers are listed under confirm (the draft marks them 【待核实】); last year's
     honours, problems and plans go under last_year, never as this year's."""
-    if out is not None and out.exists() and not force:
-        typer.echo(f"错误：{out} 已存在（加 --force 覆盖） / {out} exists (use --force)", err=True)
-        raise typer.Exit(2)
+    refuse_existing(out, force=force)
     try:
         result = facts_from_report(path, year)
     except (IngestError, FactsError) as exc:

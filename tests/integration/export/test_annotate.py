@@ -292,3 +292,20 @@ def test_finding_on_the_cleaned_text_is_found_in_the_file_as_written(tmp_path: P
     annotate_docx(src, tmp_path / "quotes-out.docx", year=2024, overlay=Overlay())
     quote = [c for c in comments_of(tmp_path / "quotes-out.docx") if "双引号不成对" in c["text"]]
     assert len(quote) == 1 and quote[0]["anchor"] == "“" and "批注标在本段" not in quote[0]["text"]
+
+
+def test_cli_annotate_refuses_to_replace_an_existing_file_without_force(plain_docx: Path, tmp_path: Path):
+    from typer.testing import CliRunner
+
+    from draftkit.cli import app
+
+    other = tmp_path / "别的文件.docx"
+    other.write_bytes(b"an unrelated file")
+    args = ["check", str(plain_docx), "--annotate", str(other), "--year", "2024"]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 1, result.output
+    assert str(other) in result.output and "--force" in result.output
+    assert other.read_bytes() == b"an unrelated file"
+    result = CliRunner().invoke(app, [*args, "--force"])
+    assert result.exit_code == 0, result.output
+    assert zipfile.is_zipfile(other)

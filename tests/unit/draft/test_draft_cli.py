@@ -66,3 +66,17 @@ def test_draft_bad_inputs(tmp_path):
     assert result.exit_code == 2 and ".docx" in result.output
     result = runner.invoke(app, ["draft", str(facts), "--no-index", "--backend", "gpt"])
     assert result.exit_code == 2 and "unknown backend" in result.output
+
+
+def test_draft_refuses_to_replace_an_existing_output_without_force(tmp_path):
+    facts = sample_path("qinghe_sanshi_2024")
+    for flag, name in (("--out", "mine.txt"), ("-o", "mine.md"), ("--json", "mine.json")):
+        mine = tmp_path / name
+        mine.write_text("我自己的稿子，不能丢。", encoding="utf-8")
+        result = runner.invoke(app, ["draft", str(facts), "--no-index", flag, str(mine)])
+        assert result.exit_code == 2, result.output
+        assert str(mine) in result.output and "--force" in result.output
+        assert mine.read_text(encoding="utf-8") == "我自己的稿子，不能丢。"
+    result = runner.invoke(app, ["draft", str(facts), "--no-index", "-o", str(tmp_path / "mine.txt"), "--force"])
+    assert result.exit_code == 0, result.output
+    assert "一、基本情况" in (tmp_path / "mine.txt").read_text(encoding="utf-8")

@@ -82,3 +82,17 @@ def test_docx_check_json_and_exit_codes(tmp_path: Path, exported_docx: Path):
     result = runner.invoke(app, ["docx-check", str(wrong)])
     assert result.exit_code == 1
     assert "版式问题" in result.output and "[page.margin.top]" in result.output
+
+
+def test_export_refuses_to_replace_an_existing_file_without_force(tmp_path: Path, report: Report):
+    src = write_report_json(report, tmp_path)
+    for name in ("旧.docx", "旧.md"):
+        old = tmp_path / name
+        old.write_bytes(b"an unrelated file")
+        result = runner.invoke(app, ["export", str(src), "-o", str(old)])
+        assert result.exit_code == 2, result.output
+        assert str(old) in result.output and "--force" in result.output
+        assert old.read_bytes() == b"an unrelated file"
+        result = runner.invoke(app, ["export", str(src), "-o", str(old), "--force"])
+        assert result.exit_code == 0, result.output
+        assert old.read_bytes() != b"an unrelated file"
