@@ -22,6 +22,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+from draftkit.checks.document import SUPPORTED_SUFFIXES, CheckInputError
 from draftkit.checks.models import CheckResult
 from draftkit.checks.runner import run_checks
 from draftkit.config import Settings, get_settings
@@ -41,10 +42,16 @@ from draftkit.retrieval.ranking import SearchError
 __all__ = ["Workspace", "WorkspaceError"]
 
 PathLike = str | os.PathLike[str]
-#: Suffixes ``check`` reads as a file when given a str (any other str is checked as text).
-_CHECKABLE = (".docx", ".doc", ".txt", ".md", ".json", ".pdf")
 #: The keyword filters ``SearchIndex.search`` takes besides ``query`` and ``k``.
 _SEARCH_FILTERS = frozenset(inspect.signature(SearchIndex.search).parameters) - {"self", "query", "k"}
+
+
+def _looks_like_path(value: object) -> bool:
+    """A str ``check`` takes for a file name: one short line ending in a checkable suffix, or an
+    existing folder's name. Report text (many lines, or a sentence ending in “。”) is not one."""
+    if not isinstance(value, str) or not value.strip() or len(value) > 1024 or "\n" in value:
+        return False
+    return value.strip().lower().endswith(SUPPORTED_SUFFIXES) or Path(value).is_dir()
 
 
 class WorkspaceError(DraftkitError):
@@ -162,13 +169,19 @@ class Workspace:
 
     def check(self, report: Report | PathLike, *, facts: Facts | PathLike | None = None, year: int | None = None,
               reuse: bool = True, **options: Any) -> CheckResult:
-        """体检 of a Report or of a file (.docx/.txt/.md/report.json); a str that names no such file is
-        checked as text. ``facts`` (a Facts or a file) adds the facts check; ``reuse`` compares with
-        this index when there is one. Raises ``CheckInputError`` naming an unreadable file."""
+        """体检 of a Report or of a file (.docx/.txt/.md/report.json/.doc/.pdf); any other str is
+        checked as the report's text. ``facts`` (a Facts or a file) adds the facts check; ``reuse``
+        compares with this index when there is one. Raises ``CheckInputError`` naming an unreadable
+        file, a missing one (a Path, or a one-line str ending in one of those suffixes) or a folder
+        (``checks.runner.check_folder`` checks every file in one)."""
         doc: Any = report
-        if isinstance(report, os.PathLike) or (isinstance(report, str) and report.lower().endswith(_CHECKABLE)
-                                               and len(report) < 4096 and Path(report).is_file()):
-            doc = Path(report)
+        if isinstance(report, os.PathLike) or _looks_like_path(report):
+            doc = Path(report.strip() if isinstance(report, str) else report)
+            if doc.is_dir():
+                raise CheckInputError(doc, "是文件夹，不是一份报告（逐份检查请用 draftkit check 文件夹）"
+                                           " / a folder, not a report")
+            if not doc.is_file():
+                raise CheckInputError(doc, "文件不存在 / no such file")
         f = facts if facts is None or isinstance(facts, Facts) else load_facts(facts)
         return run_checks(doc, facts=f, year=year, index=self.index if reuse else None, **options)
 
