@@ -25,6 +25,7 @@ from pathlib import Path
 
 from draftkit.config import Settings, get_settings
 from draftkit.errors import DraftkitError
+from draftkit.files import honour_umask
 from draftkit.progress import ProgressCallback, notify
 
 _CHUNK = 1 << 20  # bytes per read while joining and hashing
@@ -301,9 +302,7 @@ def install_model(
                 f"模型 {spec.name} 校验失败，已删除下载的文件：sha256 为 {actual}，应为 {spec.sha256}"
                 f" / {spec.name}: sha256 mismatch, the joined file was deleted (got {actual}, expected {spec.sha256})"
             )
-        umask = os.umask(0)
-        os.umask(umask)
-        tmp_path.chmod(0o666 & ~umask)  # mkstemp makes the file private; a model file is not secret
+        honour_umask(tmp_path)  # mkstemp makes the file private; a model file is not secret
         os.replace(tmp_path, target)
         ok = True
     except OSError as exc:

@@ -47,6 +47,7 @@ from draftkit.checks.data import checks_data
 from draftkit.checks.document import CheckInputError, Paragraph, ReportText
 from draftkit.checks.models import SEVERITIES, Finding
 from draftkit.config import Settings, get_settings, load_data
+from draftkit.files import honour_umask
 from draftkit.retrieval.lexical import base_userdict
 from draftkit.zh import HAN, find_dates, parse_date
 
@@ -152,6 +153,7 @@ def save_overlay(overlay: Overlay, path: str | Path | None = None, settings: Set
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
             fh.write(text)
+        honour_umask(tmp)
         os.replace(tmp, p)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

@@ -32,6 +32,7 @@ from draftkit.export.layout import (
     split_placeholders,
     text_width_chars,
 )
+from draftkit.files import honour_umask
 from draftkit.report import Report
 from draftkit.textsafe import clean_control_chars
 
@@ -70,6 +71,7 @@ def export_docx(report: Report, path: str | Path, layout: Layout | None = None) 
         os.close(fd)
         try:
             doc.save(tmp)
+            honour_umask(tmp)  # mkstemp's 0o600 would make the report unreadable to colleagues
             os.replace(tmp, path)
         finally:
             if os.path.exists(tmp):
