@@ -824,15 +824,22 @@ def _read_xlsx(path: Path) -> tuple[dict[str, Any], dict[tuple[Any, ...], str]]:
     return data, locations
 
 
-def facts_notes(facts: Facts) -> list[str]:
-    """Plausibility notes (not errors): numbers that contradict each other, dates outside the year."""
-    notes: list[str] = []
+def impossible_counts(facts: Facts) -> list[str]:
+    """Member counts that cannot all be true: a part of the members (预备党员, 离退休党员, 本年发展党员)
+    larger than ``members.total``. One Chinese note per count, naming the field and both values."""
     m = facts.members
+    out: list[str] = []
     if m.total is not None:
         for name in ("probationary", "retired", "developed"):
             v = getattr(m, name)
             if v is not None and v > m.total:
-                notes.append(f"members.{name}（{field_label('members.' + name)}）{v} 大于党员总数 {m.total}")
+                out.append(f"members.{name}（{field_label('members.' + name)}）{v} 大于党员总数 {m.total}")
+    return out
+
+
+def facts_notes(facts: Facts) -> list[str]:
+    """Plausibility notes (not errors): numbers that contradict each other, dates outside the year."""
+    notes: list[str] = impossible_counts(facts)
     for i, a in enumerate(facts.activities, start=1):
         if a.date and not a.date.startswith(str(facts.year)):
             notes.append(f"activities[{i}].date（{a.title}）{a.date} 不在 {facts.year} 年内")

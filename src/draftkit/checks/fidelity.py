@@ -61,6 +61,11 @@ class _Patterns:
     title_before: re.Pattern[str]
     title_after: re.Pattern[str]
     unit_suffix: re.Pattern[str]
+    tie_gap: re.Pattern[str]
+    role: re.Pattern[str]
+    role_gap: re.Pattern[str]
+    tie_qualified: re.Pattern[str]
+    role_verb: re.Pattern[str]
     data: dict[str, Any] = field(hash=False, compare=False)
 
 
@@ -86,6 +91,11 @@ def _compile(data: Any, path: Path) -> _Patterns:
         title_before=re.compile(rf"(?:{alt(d['titles_before'])})[：:\s]?(?=[{HAN}])"),
         title_after=re.compile(alt(d["titles_after"])),
         unit_suffix=re.compile(alt(d["unit_suffixes"])),
+        tie_gap=re.compile(f"(?:{alt(d['tie_gap_words'])})*"),
+        role=re.compile(alt(d["committee_roles"])),
+        tie_qualified=re.compile(f"(?:{alt(d['tie_qualifiers'])})$"),
+        role_gap=re.compile(f"(?:{alt(d['role_gap_words'])})?"),
+        role_verb=re.compile(f"(?:同志)?(?:{alt(d['role_verbs'])})$"),
         data=d,
     )
 
@@ -107,6 +117,8 @@ class _Support:
     blob: str = ""
     year: int | None = None
     activity_counts: list[tuple[int, str, int]] = field(default_factory=list)  # (index, title, count)
+    activities: list[tuple[int, str, int | None, int | None]] = field(default_factory=list)  # (index, title, count, participants)
+    roles: dict[str, list[str]] = field(default_factory=dict)  # committee role → names holding it
     honours: list[tuple[str, str | None]] = field(default_factory=list)  # (title without quotes, level)
 
     def number_ok(self, value: float, approx: bool, factor: float) -> bool:
@@ -196,11 +208,13 @@ def _build_support(facts: Facts, allowed_extra: Iterable[Any]) -> _Support:
             _dates_in(a.date, sup)
         if a.count is not None:
             sup.activity_counts.append((i, _strip_quotes(a.title), a.count))
+        sup.activities.append((i, _strip_quotes(a.title), a.count, a.participants))
         for v in (a.count, a.participants):
             if v is not None:
                 sup.numbers.add(float(v))
     for items in facts.practices.values():
         sup.numbers |= {float(p.count) for p in items if p.count is not None}
+    sup.roles = committee_roles(facts.structure.committee, pats)
     for h in facts.honours:
         if h.year:
             sup.years.add(h.year)
@@ -292,21 +306,114 @@ def _keyword_fields(text: str, s: int, e: int, keywords: list[dict], classifiers
 
 
 def _label(path: str, labels: dict[str, str], sup: _Support) -> str:
-    m = re.fullmatch(r"activities\[(\d+)\]\.count", path)
+    m = re.fullmatch(r"activities\[(\d+)\]\.(count|participants)", path)
     if m:
-        title = next((t for i, t, _ in sup.activity_counts if i == int(m.group(1))), "")
-        return f"{labels['activities']}“{title}”次数"
+        title = next((t for i, t, _, _ in sup.activities if i == int(m.group(1))), "")
+        return f"{labels['activities']}“{title}”{'次数' if m.group(2) == 'count' else '参加人数'}"
     return labels.get(path, path)
 
 
-def _activity_counts(text: str, s: int, sup: _Support) -> list[tuple[str, int]]:
-    """An activity named just before a number ("专题党课5次") makes its count the fact to match."""
-    before = text[max(0, s - 16) : s]
-    cut = None
-    for m in re.finditer(r"[，。；：！？,;:!?]", before):
-        cut = m
-    before = before[cut.end() :] if cut else before
-    return [(f"activities[{i}].count", c) for i, title, c in sup.activity_counts if title and title in before]
+_CLAUSE_END = re.compile(r"[，。；：！？,;:!?、（）()]")
+_SENTENCE_END = re.compile(r"[。；！？;!?\n]")
+
+
+def _tied(text: str, s: int, e: int, counter: str, sup: _Support, pats: _Patterns) -> list[tuple[str, int]]:
+    """The facts (path, value) the number at [s, e) with its ``counter`` ("名", "次", "" for none) is
+    tied to: a keyword of ``fidelity.keywords`` (with a counter it allows) or an activity's title
+    right before it (only ``tie_gap_words`` between: "现有党员共31名", "主题党日活动12次"), or right
+    after its counter ("31名党员", "12次主题党日"). A person count next to 党员 may also be the
+    participants of an activity the same sentence names ("组织12次主题党日，31名党员参加").
+    Empty when the number is tied to nothing the facts hold."""
+    d = pats.data
+    person = counter in d["person_classifiers"]
+    before = text[max(0, s - 24) : s]
+    cuts = list(_CLAUSE_END.finditer(before))
+    before = _strip_quotes(before[cuts[-1].end() :] if cuts else before)
+    after = text[e + len(counter) : e + len(counter) + 16]
+    cut = _CLAUSE_END.search(after)
+    after = _strip_quotes(after[: cut.start()] if cut else after)
+
+    def next_to(word: str) -> bool:
+        i = before.rfind(word)
+        return after.startswith(word) or (i >= 0 and pats.tie_gap.fullmatch(before[i + len(word) :]) is not None
+                                          and not pats.tie_qualified.search(before[:i]))
+
+    out: list[tuple[str, int]] = []
+    for k in d["keywords"]:
+        allowed = k.get("counters", "person")
+        fits = not counter or (person if allowed == "person" else counter in allowed)
+        if any(next_to(w) for w in k["words"]):
+            if fits:
+                out += [(f, sup.fields[f]) for f in k["fields"] if f in sup.fields]
+            break
+    for i, title, count, participants in sup.activities:
+        if title and next_to(title):
+            if person and participants is not None:
+                out.append((f"activities[{i}].participants", participants))
+            elif not person and count is not None:
+                out.append((f"activities[{i}].count", count))
+    if out and person and any(f.startswith(("members.", "derived.")) for f, _ in out):
+        starts = [m.end() for m in _SENTENCE_END.finditer(text, 0, s)]
+        end = _SENTENCE_END.search(text, e)
+        sentence = _strip_quotes(text[starts[-1] if starts else 0 : end.start() if end else len(text)])
+        out += [(f"activities[{i}].participants", p) for i, title, _, p in sup.activities
+                if p is not None and title and title in sentence]
+    return out
+
+
+def committee_roles(committee: Iterable[str], pats: _Patterns | None = None) -> dict[str, list[str]]:
+    """Role → names from ``structure.committee`` entries ("书记 李明华", "支部书记：李明华"): the role is
+    the ``fidelity.committee_roles`` word the entry's first part ends with; entries without one are left out."""
+    pats = pats or _patterns()
+    out: dict[str, list[str]] = {}
+    for entry in committee:
+        parts = [p for p in re.split(r"[\s：:，,、]+", entry.strip()) if p]
+        if len(parts) < 2:
+            continue
+        found = [m.group(0) for m in pats.role.finditer("".join(parts[:-1]))]
+        if found:
+            out.setdefault(found[-1], []).append(parts[-1])
+    return out
+
+
+def _names_at(text: str, start: int, d: dict) -> list[str]:
+    """The person names (2–4 characters, longest first) that may start at ``start``."""
+    return [name for length in (4, 3, 2) if len(name := text[start : start + length]) == length
+            and _name_ok(name, d) and _followed_ok(text, start + length, d)]
+
+
+def _name_after(text: str, start: int, d: dict) -> str | None:
+    """The person name (longest first) starting at ``start``, if one is there."""
+    names = _names_at(text, start, d)
+    return names[0] if names else None
+
+
+def _check_roles(para: Paragraph, sup: _Support, pats: _Patterns) -> list[Finding]:
+    """A name written with a committee role ("书记王芳", "王芳任书记") must hold that role in the facts."""
+    text, d = para.text, pats.data
+    out: list[Finding] = []
+    for m in pats.role.finditer(text):
+        names = sup.roles.get(m.group(0))
+        if not names:
+            continue
+        gap = pats.role_gap.match(text, m.end())
+        start = gap.end() if gap else m.end()
+        spans = [(m.start(), start + len(c), c) for c in _names_at(text, start, d)]
+        if not spans:  # the name before the role: "王芳任组织委员", "王芳同志担任书记"
+            verb = pats.role_verb.search(text[max(0, m.start() - 4) : m.start()])
+            stop = m.start() - (len(verb.group(0)) if verb else 0)
+            spans = [(st, m.end(), text[st:stop]) for st in (stop - n for n in (4, 3, 2))
+                     if st >= 0 and (st == 0 or text[st - 1] in _BOUNDARY) and _name_ok(text[st:stop], d)]
+        # several readings ("王芳担" / "王芳"): any that holds the role clears it; show one the facts know
+        if not spans or any(c in names for _, _, c in spans):
+            continue
+        a, b, name = next((x for x in spans if x[2] in sup.blob), spans[0])
+        span = (a, b)
+        shown = text[a:b]
+        out.append(_finding(para, "facts.role_contradicts", "P0", span[0], span[1],
+                            _msg("facts.role_contradicts", text=shown, role=m.group(0), names="、".join(names)),
+                            _msg("facts.suggest_name"), fact="structure.committee"))
+    return out
 
 
 def _surname_ok(name: str, d: dict) -> bool:
@@ -336,11 +443,9 @@ def _names_in(text: str, pats: _Patterns) -> list[tuple[int, int, str]]:
     found: dict[int, tuple[int, int, str]] = {}
     for m in pats.title_before.finditer(text):
         e0 = m.end()
-        for length in (4, 3, 2):
-            name = text[e0 : e0 + length]
-            if len(name) == length and _name_ok(name, d) and _followed_ok(text, e0 + length, d):
-                found.setdefault(e0, (e0, e0 + length, name))
-                break
+        name = _name_after(text, e0, d)
+        if name:
+            found.setdefault(e0, (e0, e0 + len(name), name))
     for m in pats.title_after.finditer(text):
         s0 = m.start()
         for length in (4, 3, 2):
@@ -632,22 +737,23 @@ def _check_paragraph(para: Paragraph, sup: _Support) -> list[Finding]:
 
     def judge(s: int, e: int, value: float, counter_end: int) -> None:
         approx = text.startswith(approx_words, counter_end) or text.startswith(approx_words, e)
-        if sup.number_ok(value, approx, factor):
-            return
-        fields = _keyword_fields(text, s, e, d["keywords"], classifiers)
-        known = [(f, sup.fields[f]) for f in fields if f in sup.fields] or _activity_counts(text, s, sup)
-        end = counter_end
-        while end < len(text) and end - counter_end < 6 and text[end] not in _BOUNDARY:
-            end += 1
-        shown = text[s:end] if known else text[s:counter_end]
-        if known:
-            facts_desc = f"{_label(known[0][0], labels, sup)}为{known[0][1]}"
+        counter = text[e:counter_end]
+        if counter in approx_words:  # "10余名": the counter after the approximation word
+            counter = next((c for c in classifiers if text.startswith(c, counter_end)), "")
+        tied = _tied(text, s, e, counter, sup, pats)
+        if tied:  # the fact it names decides, not whether the number occurs somewhere in the facts
+            if any(value == v or (approx and value <= v <= value * factor) for _, v in tied):
+                return
+            end = counter_end
+            while end < len(text) and end - counter_end < 6 and text[end] not in _BOUNDARY:
+                end += 1
+            facts_desc = f"{_label(tied[0][0], labels, sup)}为{tied[0][1]}"
             out.append(_finding(para, "facts.number_contradicts", "P0", s, counter_end,
-                                _msg("facts.number_contradicts", text=shown, facts=facts_desc), sug_num,
-                                fact=known[0][0]))
-        else:
+                                _msg("facts.number_contradicts", text=text[s:end], facts=facts_desc), sug_num,
+                                fact=tied[0][0]))
+        elif not sup.number_ok(value, approx, factor):
             out.append(_finding(para, "facts.number_unsupported", "P1", s, counter_end,
-                                _msg("facts.number_unsupported", text=shown), sug_num))
+                                _msg("facts.number_unsupported", text=text[s:counter_end]), sug_num))
 
     for m in pats.number.finditer(text):
         s, e = m.start(), m.end()
@@ -681,6 +787,7 @@ def _check_paragraph(para: Paragraph, sup: _Support) -> list[Finding]:
             continue
         out.append(_finding(para, "facts.unit_unsupported", "P1", p, e,
                             _msg("facts.unit_unsupported", text=text[p:e]), _msg("facts.suggest_unit")))
+    out.extend(_check_roles(para, sup, pats))
     out.extend(_check_honours(para, sup))
     out.sort(key=lambda f: f.span)
     return out

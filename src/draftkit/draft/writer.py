@@ -26,7 +26,7 @@ from draftkit.draft.model_prompt import unit_section_lengths
 from draftkit.draft.model_section import ModelRun, write_with_model
 from draftkit.draft.plan import MARKER_RE, ReportPlan, SectionPlan, plan_report
 from draftkit.draft.prompts import render_part, render_skeleton
-from draftkit.facts import Facts, same_unit
+from draftkit.facts import Facts, impossible_counts, same_unit
 from draftkit.progress import ProgressCallback, notify
 from draftkit.report import Exemplar, Report, SectionDraft, SectionNotFound, Signature
 from draftkit.zh import ngrams, normalize
@@ -251,7 +251,7 @@ def draft_report(facts: Facts, index: Any = None, backend: Backend | str | None 
     opening = render_part(plan.opening_template, plan, facts, settings).text
     skeletons, confirms = render_skeletons(plan, facts, settings)
     closing = render_part(plan.closing_template, plan, facts, settings, avoid=_closing_avoid(plan, skeletons)).text
-    warnings: list[str] = []
+    warnings: list[str] = [f"事实中的数字互相矛盾，草稿照写，请先核对：{note}。" for note in impossible_counts(facts)]
     if confirms:
         warnings.append(f"有{len(confirms)}个数字沿用往年总结、尚待核实：{'、'.join(dict.fromkeys(confirms))}"
                         "（核实后从事实的 confirm 中删去，草稿中的【待核实】标记随之消失）。")

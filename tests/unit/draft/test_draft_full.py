@@ -174,3 +174,12 @@ def test_every_catalogue_practice_drafts_without_findings():
         assert not audit_text(s.text, facts, plan.era, s.heading), s.heading
     assert nested_quote_errors(report.body_text()) == 0
     assert [f.fact for f in unused_facts(report.body_text(), facts) if f.fact.startswith("practices")] == []
+
+
+def test_impossible_member_counts_are_drafted_with_a_warning(sample_facts):
+    facts = sample_facts("qinghe_sanshi_2024")
+    bad = facts.model_copy(update={"members": facts.members.model_copy(update={"total": 30, "probationary": 40})})
+    report = draft_report(bad, backend="template")
+    (w,) = [w for w in report.warnings if "互相矛盾" in w]
+    assert "预备党员" in w and "40" in w and "30" in w
+    assert not any("互相矛盾" in w for w in draft_report(facts, backend="template").warnings)

@@ -192,3 +192,45 @@ def test_an_echoed_prompt_is_cut_from_model_output(overview):
     prompt = "请根据下面的事实写正文。\n- 党员：31名，其中预备党员2名、离退休党员5名"
     raw = prompt + "\n" + skeleton
     assert clean_answer(raw, title=sp.title, heading=sp.heading, prompt=prompt) == skeleton.strip()
+
+
+@pytest.mark.parametrize(
+    ("lie", "why"),
+    [
+        # every wrong number is another fact's value (12 主题党日, 4 入党积极分子, 2 发展党员, 24 在职正式党员)
+        ("学校党支部现有党员12名，其中预备党员4名、离退休党员5名。", "文中“12名”与事实不符：党员总数为31"),
+        ("学校党支部现有党员31名，其中预备党员4名、离退休党员2名。", "文中“4名”与事实不符：预备党员数为2"),
+        ("学校党支部现有党员二十四名，其中预备党员2名、离退休党员5名。", "文中“二十四名”与事实不符：党员总数为31"),
+    ],
+)
+def test_a_number_contradicting_its_fact_is_removed_and_the_true_sentence_put_back(overview, lie, why):
+    facts, plan, sp, skeleton = overview
+    members = next(s for s in split_sentences(skeleton) if "现有党员31名" in s)
+    rewrite = skeleton.replace(members, lie)
+    result = guard_section(rewrite, skeleton, facts, plan.era, heading=sp.heading)
+    assert not result.fell_back
+    assert [r.sentence for r in result.removed] == [lie]
+    assert why in "；".join(result.removed[0].reasons)
+    assert result.warnings[0].startswith(f"已删去一句：“{lie}”") and why in result.warnings[0]
+    assert lie not in result.text and members in result.text  # the true sentence is back, said once
+    assert result.text.count("现有党员") == 1
+    assert any(r.sentence == members for r in result.repaired)
+
+
+def test_swapped_committee_roles_are_removed_and_put_back(overview):
+    facts, plan, sp, skeleton = overview
+    committee = next(s for s in split_sentences(skeleton) if s.startswith("支部委员会成员为"))
+    swapped = committee.replace("书记李明华、组织委员王芳", "书记王芳、组织委员李明华")
+    result = guard_section(skeleton.replace(committee, swapped), skeleton, facts, plan.era, heading=sp.heading)
+    assert [r.sentence for r in result.removed] == [swapped]
+    assert "事实中书记为李明华" in result.warnings[0]
+    assert committee in result.text and "书记王芳" not in result.text
+
+
+def test_correct_tied_numbers_in_other_words_are_kept(overview):
+    facts, plan, sp, skeleton = overview
+    members = next(s for s in split_sentences(skeleton) if "现有党员31名" in s)
+    prose = "全体31名党员中，预备党员2名、离退休党员5名。"
+    result = guard_section(skeleton.replace(members, prose), skeleton, facts, plan.era, heading=sp.heading)
+    assert result.removed == [] and not result.fell_back
+    assert prose in result.text
