@@ -11,13 +11,45 @@ from __future__ import annotations
 
 import logging
 import sys
+import threading
+import weakref
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["Progress", "ProgressCallback", "STAGE_LABELS", "TqdmBars", "notify"]
+__all__ = ["Progress", "ProgressCallback", "STAGE_LABELS", "TqdmBars", "call_listener", "notify"]
 
 log = logging.getLogger(__name__)
+
+#: failures so far per listener (keyed by the object a bound method belongs to, else the callable),
+#: so a listener that raises on every event logs one traceback, not one per event
+_FAILURES: weakref.WeakKeyDictionary[Any, dict[Any, int]] = weakref.WeakKeyDictionary()
+_FAILURES_LOCK = threading.Lock()
+
+
+def _count_failure(listener: Callable[..., Any]) -> int:
+    owner = getattr(listener, "__self__", listener)
+    func = getattr(listener, "__func__", None)
+    with _FAILURES_LOCK:
+        try:
+            counts = _FAILURES.setdefault(owner, {})
+        except TypeError:  # not weak-referenceable: count under a throwaway key (logs each time)
+            counts = {}
+        counts[func] = counts.get(func, 0) + 1
+        return counts[func]
+
+
+def call_listener(listener: Callable[[Any], Any], value: Any, what: str) -> None:
+    """Call ``listener(value)``; if it raises, log and go on. The first failure of a listener is
+    logged with its traceback (``what`` says where), later ones as one debug line with the count."""
+    try:
+        listener(value)
+    except Exception:  # a display or a listener must never break the work it follows
+        n = _count_failure(listener)
+        if n == 1:
+            log.exception("%s failed (later failures of this listener are logged at debug level)", what)
+        else:
+            log.debug("%s failed again (%d failures so far)", what, n)
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,10 +87,7 @@ def notify(progress: ProgressCallback | None, stage: str, done: int, total: int,
     """Tell ``progress`` (if any) where ``stage`` is; a failing listener is logged, never raised."""
     if progress is None:
         return
-    try:
-        progress(Progress(stage, done, total, item))
-    except Exception:  # a progress display must never break the work it shows
-        log.exception("progress callback failed at %s %d/%d", stage, done, total)
+    call_listener(progress, Progress(stage, done, total, item), f"progress callback at {stage} {done}/{total}")
 
 
 class TqdmBars:

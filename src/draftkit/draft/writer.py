@@ -27,7 +27,7 @@ from draftkit.draft.model_section import ModelRun, write_with_model
 from draftkit.draft.plan import MARKER_RE, ReportPlan, SectionPlan, plan_report
 from draftkit.draft.prompts import render_part, render_skeleton
 from draftkit.facts import Facts, impossible_counts, same_unit
-from draftkit.progress import ProgressCallback, notify
+from draftkit.progress import ProgressCallback, call_listener, notify
 from draftkit.report import Exemplar, Report, SectionDraft, SectionNotFound, Signature
 from draftkit.zh import ngrams, normalize
 
@@ -192,12 +192,8 @@ def _resolve_backend(backend: Backend | str | None, settings: Settings) -> Backe
 
 def _emitter(on_event: WriterListener | None) -> WriterListener:
     def emit(event: WriterEvent) -> None:
-        if on_event is None:
-            return
-        try:
-            on_event(event)
-        except Exception:  # a broken listener must not stop drafting
-            log.exception("on_event listener failed on %s", event.kind)
+        if on_event is not None:  # a broken listener must not stop drafting
+            call_listener(on_event, event, f"on_event listener on {event.kind}")
 
     return emit
 

@@ -429,3 +429,20 @@ def test_section_done_carries_the_final_text_even_when_the_tokens_differ(facts):
         elif e.kind == "token":
             streamed[e.section_id] += e.text
     assert any(streamed[i] != done[i] for i in done)  # why a display must take section_done's text
+
+
+def test_raising_listeners_do_not_stop_the_draft_and_log_one_traceback_each(facts, caplog):
+    import logging
+
+    def on_event(event):
+        raise RuntimeError("the page went away")
+
+    def progress(p):
+        raise RuntimeError("the bar went away")
+
+    with caplog.at_level(logging.DEBUG):
+        report = draft_report(facts, backend="template", on_event=on_event, progress=progress)
+    assert report.sections and sum(bool(s.text) for s in report.sections) >= 5
+    tracebacks = [r for r in caplog.records if r.exc_info]
+    assert len(tracebacks) == 2, [r.getMessage() for r in tracebacks]
+    assert sum("failed again" in r.getMessage() for r in caplog.records) > 2

@@ -27,13 +27,35 @@ def test_notify_tells_the_listener_and_swallows_its_failure(caplog):
         raise RuntimeError("the bar went away")
 
     notify(broken, "draft", 1, 13)
-    assert "progress callback failed at draft 1/13" in caplog.text
+    assert "progress callback at draft 1/13 failed" in caplog.text
 
     def interrupted(p: Progress) -> None:
         raise KeyboardInterrupt
 
     with pytest.raises(KeyboardInterrupt):  # Ctrl-C from a listener still stops the work
         notify(interrupted, "batch", 1, 2)
+
+
+def test_a_listener_failing_on_every_call_logs_one_traceback(caplog):
+    import logging
+
+    class Display:
+        def show(self, p: Progress) -> None:
+            raise RuntimeError("the bar went away")
+
+    def broken(p: Progress) -> None:
+        raise ValueError("no")
+
+    display = Display()
+    with caplog.at_level(logging.DEBUG, logger="draftkit.progress"):
+        for i in range(1, 41):
+            notify(broken, "draft", i, 40)
+            notify(display.show, "draft", i, 40)  # a bound method: a new object on every access
+    tracebacks = [r for r in caplog.records if r.exc_info]
+    assert len(tracebacks) == 2 and {r.levelno for r in tracebacks} == {logging.ERROR}
+    again = [r for r in caplog.records if not r.exc_info]
+    assert len(again) == 78 and {r.levelno for r in again} == {logging.DEBUG}
+    assert "(40 failures so far)" in again[-1].getMessage()
 
 
 def test_tqdm_bars_draw_one_bar_per_stage():
