@@ -21,7 +21,7 @@ __all__ = [
     "CLOSERS", "CN_DIGITS", "CN_NUMERAL_CHARS", "CN_TEN", "CN_UNITS", "CJK_PUNCT", "DateMention", "HAN",
     "HEADING_START_RE", "SENTENCE_END", "cn_to_int", "find_dates", "heading_label", "heading_number_regexes",
     "int_to_cn", "ngrams", "normalize", "normalize_with_map", "official_date", "parse_date",
-    "parse_heading_number", "split_sentences",
+    "parse_heading_number", "shorten", "split_sentences",
 ]
 
 # --------------------------------------------------------------------------- character classes
@@ -253,3 +253,37 @@ def parse_date(text: str) -> DateMention | None:
         if found.start == 0 and found.end == len(t):
             return found
     return None
+
+
+# --------------------------------------------------------------------------- short messages
+
+#: Where a message may be cut: after a Chinese clause or sentence mark, or a Latin one followed by
+#: a space (so never inside "127.0.0.1", "3.5" or "http://").
+_CLAUSE_END_RE = re.compile(r"[。！？；，、：）】]|[.!?;,:)](?=\s)")
+
+
+def shorten(text: str, limit: int) -> str:
+    """``text`` in at most ``limit`` characters, never cut inside a word.
+
+    A bilingual message ``"中文说明 / English detail"`` that does not fit keeps its Chinese part
+    when that fits. Otherwise the text is cut after the last clause or sentence mark (。，；.,;…)
+    in the second half of the window, else at the last space or between two Han characters, and
+    ends with "…". Only a single word longer than ``limit`` is cut inside itself.
+    """
+    text = " ".join(text.split())
+    if len(text) <= limit:
+        return text
+    head, sep, _ = text.partition(" / ")
+    if sep and head and len(head) <= limit:
+        return head
+    window = text[: max(limit - 1, 1)]
+    floor = len(window) // 2
+    cut = max((m.end() for m in _CLAUSE_END_RE.finditer(text, 0, len(window) + 1) if m.end() <= len(window)),
+              default=0)
+    if cut <= floor:
+        cut = window.rfind(" ")
+    if cut <= floor:
+        han = re.compile(f"[{HAN}]")
+        cut = next((i for i in range(len(window), floor, -1)
+                    if han.match(text[i - 1]) or han.match(text[i])), len(window))
+    return text[:cut].rstrip(" ,，、;；:：") + "…"

@@ -45,6 +45,7 @@ from draftkit.draft.plan import ReportPlan, SectionPlan
 from draftkit.draft.prompts import _env
 from draftkit.facts import Facts
 from draftkit.report import Exemplar
+from draftkit.zh import shorten
 
 log = logging.getLogger(__name__)
 
@@ -269,7 +270,7 @@ def write_with_model(plan: ReportPlan, sp: SectionPlan, facts: Facts, skeleton: 
                                  stream=settings.llm_stream)
         if answer.error is not None:
             if answer.server_fault:
-                run.health.record(False, answer.error[:200])
+                run.health.record(False, shorten(answer.error, 200))
             # a stream cut by a timeout or a dropped connection keeps the sentences it finished: on a
             # slow PC that is most of a section, and the guard puts back whatever facts it lacks
             raw, cut = ("", "") if answer.overflow else complete_sentences(answer.text)

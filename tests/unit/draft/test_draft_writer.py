@@ -446,3 +446,22 @@ def test_raising_listeners_do_not_stop_the_draft_and_log_one_traceback_each(fact
     tracebacks = [r for r in caplog.records if r.exc_info]
     assert len(tracebacks) == 2, [r.getMessage() for r in tracebacks]
     assert sum("failed again" in r.getMessage() for r in caplog.records) > 2
+
+
+def test_the_reason_repeated_to_later_sections_is_not_cut_mid_word(facts):
+    long_error = ("模型服务 http://127.0.0.1:9/v1 无法连接（服务未启动或地址有误） / model server http://127.0.0.1:9/v1: "
+                  "cannot connect ([Errno 111] Connection refused); is the server running? " + "(after 3 attempts) " * 8)
+
+    class Down(Backend):
+        name = "down"
+        concurrency = 1
+
+        def generate(self, prompt, *, stream=True, system=None, max_tokens=None, seed=None, stop=None):
+            raise BackendError(long_error)
+            yield ""
+
+    report = draft_report(facts, backend=Down())
+    later = [w for s in report.sections for w in s.warnings if "不再调用模型" in w]
+    assert later
+    assert all(w.startswith("前面有一节调用模型失败（模型服务 http://127.0.0.1:9/v1 无法连接（服务未启动或地址有误））")
+               for w in later), later[0]

@@ -106,3 +106,43 @@ def test_dates_in_any_common_form_are_found_with_their_official_form():
         [(2024, 12, 8, False), (2024, 12, 20, False), (2024, 1, 5, True)]
     assert found[0].fixed == "2024年12月8日"
     assert zh.parse_date(" 2024/12/20 ").fixed == "2024年12月20日" and zh.parse_date("2024年") is None
+
+
+LONG_ERROR = ("模型服务 http://127.0.0.1:8000/v1 无法连接（服务未启动或地址有误） / model server "
+              "http://127.0.0.1:8000/v1: cannot connect ([Errno 111] Connection refused); is the server running? "
+              "(after 3 attempts over 12.5 s, the last one at 10:22:31, with the address taken from "
+              "DRAFTKIT_OPENAI_BASE_URL)")
+
+
+@pytest.mark.parametrize(
+    ("text", "limit", "expected"),
+    [
+        ("短消息 / short", 200, "短消息 / short"),
+        (LONG_ERROR, 200, "模型服务 http://127.0.0.1:8000/v1 无法连接（服务未启动或地址有误）"),
+        ("服务器无响应，已重试三次，仍然没有回音，请检查模型服务是否已经启动", 20, "服务器无响应，已重试三次…"),
+        ("model server: cannot connect because the remote end refused the connection after a long wait", 60,
+         "model server: cannot connect because the remote end…"),
+        ("x" * 300, 50, "x" * 49 + "…"),
+    ],
+)
+def test_shorten_cuts_at_a_boundary(text: str, limit: int, expected: str):
+    assert zh.shorten(text, limit) == expected
+
+
+@given(st.lists(st.sampled_from(["cannot", "connect", "127.0.0.1:8000", "服务", "未启动", "，", "。", ";", " ",
+                                 "running?", "(af", "ter)"]), max_size=80),
+       st.integers(min_value=10, max_value=120))
+def test_shorten_never_exceeds_the_limit_nor_cuts_a_latin_word(parts: list[str], limit: int):
+    text = " ".join("".join(parts).split())
+    out = zh.shorten(text, limit)
+    assert len(out) <= limit
+    if out == text:
+        return
+    body = out.removesuffix("…")
+    assert text.startswith(body)
+    rest = text[len(body):]
+    # the cut falls at a space, after a mark, or between Han characters — not inside "connect" or
+    # "127.0.0.1" unless the second half of the window holds no space to cut at
+    if body and rest and body[-1].isascii() and body[-1].isalnum() and rest[0].isascii() and rest[0].isalnum():
+        window = text[: limit - 1]
+        assert " " not in window[len(window) // 2 + 1:]
