@@ -269,14 +269,17 @@ def write_with_model(plan: ReportPlan, sp: SectionPlan, facts: Facts, skeleton: 
             answer = read_answer(backend, prompt, max_tokens=max_tokens, seed=seed, emit=emit, section_id=sp.id,
                                  stream=settings.llm_stream)
         if answer.error is not None:
-            if answer.server_fault:
-                run.health.record(False, shorten(answer.error, 200))
             # a stream cut by a timeout or a dropped connection keeps the sentences it finished: on a
             # slow PC that is most of a section, and the guard puts back whatever facts it lacks
             raw, cut = ("", "") if answer.overflow else complete_sentences(answer.text)
             if not clean_answer(raw, title=sp.title, heading=sp.heading, prompt=[prompt.system, prompt.user]):
+                if answer.server_fault:
+                    run.health.record(False, shorten(answer.error, 200))
                 verb = "失败" if answer.server_fault or answer.overflow else "出错"
                 return skeleton, [*warnings, f"模型调用{verb}，本节{FALLBACK}：{answer.error}"], None
+            # a server that wrote sentences is up, only slow or behind a proxy's limit: the next
+            # sections still ask it (the report deadline bounds the whole draft)
+            run.health.record(True)
             warnings.append(f"模型调用中途中断（{answer.error}），只保留了模型已写完的句子"
                             + (f"，删去了末尾未写完的“{cut[:30]}”" if cut else "") + "。")
         elif answer.finish_reason == "length" and not answer.capped:

@@ -320,13 +320,12 @@ def test_a_stream_cut_midway_keeps_the_finished_sentences_and_puts_back_the_fact
     s = settings(True, llm_retries=0)
     report = draft_report(facts, backend=backend(fresh_fault_server, "cutlate", s), settings=s)
     assert_whole(report, template)
-    first, *rest = model_sections(report)
-    assert "学校党支部认真谋划、扎实推进本项工作。" in first.text  # the model's own finished sentence
-    assert not any(FALLBACK in w for w in first.warnings), first.warnings
-    (cut,) = [w for w in first.warnings if "只保留了模型已写完的句子" in w]
-    assert "connection" in cut or "中断" in cut
-    # every figure of the skeleton is in the text: what the cut lost came back from the skeleton
-    assert set(re.findall(r"\d+", first.skeleton)) <= set(re.findall(r"\d+", first.text))
-    assert any(w.startswith("模型稿漏了") for w in first.warnings)
-    # one dropped connection is a server fault: the other sections do not wait on that server
-    assert all(sec.text == sec.skeleton and any("不再调用模型" in w for w in sec.warnings) for sec in rest)
+    written = model_sections(report)
+    for sec in written:  # a server that wrote sentences is up: every section is asked, none falls back
+        assert "学校党支部认真谋划、扎实推进本项工作。" in sec.text, sec.id  # the model's own finished sentence
+        assert not any(FALLBACK in w or "不再调用模型" in w for w in sec.warnings), sec.warnings
+        (cut,) = [w for w in sec.warnings if "只保留了模型已写完的句子" in w]
+        assert "connection" in cut or "中断" in cut
+        # every figure of the skeleton is in the text: what the cut lost came back from the skeleton
+        assert set(re.findall(r"\d+", sec.skeleton)) <= set(re.findall(r"\d+", sec.text)), sec.id
+    assert any(w.startswith("模型稿漏了") for sec in written for w in sec.warnings)
