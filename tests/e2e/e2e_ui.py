@@ -88,10 +88,19 @@ def draft_choices(page: Page) -> list[str]:
 def pick_draft(page: Page, contains: str) -> None:
     """Open the first draft in 我的草稿 whose title contains ``contains``."""
     box = page.locator("#drafts input")
-    box.blur()
-    box.click()
-    page.locator("ul[role=listbox] li").filter(has_text=contains).first.click()
-    expect(page.locator("#draft-status")).to_contain_text(re.compile("已打开草稿：.*" + re.escape(contains)))
+    opened = re.compile("已打开草稿：.*" + re.escape(contains))
+    for attempt in range(2):
+        box.blur()
+        box.click()
+        page.locator("ul[role=listbox] li").filter(has_text=contains).first.click()
+        try:
+            expect(page.locator("#draft-status")).to_contain_text(opened, timeout=20_000 if attempt else 10_000)
+            return
+        except AssertionError:
+            # on a loaded machine a second input event of the dropdown has been seen to answer after the
+            # pick and blank the status; picking once more must open it
+            if attempt:
+                raise
 
 
 def submit_login(page: Page, name: str, password: str) -> None:

@@ -276,6 +276,8 @@ def build_draft_tab(ctx: AppContext, client_id: gr.BrowserState, draft_id: gr.Br
         except DraftNotFound:
             stored = None
         if stored is None:
+            if did and not note:  # say so, rather than leave the page blank
+                note = "✖ 没有找到这份草稿，或您无权查看。"
             return [None, gr.update(choices=draft_choices(owner), value=None), note,
                     *FactsForm.values(None), *ReportView.values(None), *version_updates(owner, None), None,
                     gr.update(visible=False)]

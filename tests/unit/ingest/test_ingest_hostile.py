@@ -12,8 +12,6 @@ import json
 import os
 import subprocess
 import sys
-import tempfile
-import threading
 from pathlib import Path
 
 import pytest
@@ -87,27 +85,20 @@ def test_display_path_escapes_undecodable_bytes() -> None:
 def _run_cli(args: list[str], cwd: Path) -> tuple[subprocess.CompletedProcess[bytes], float]:
     """Run the CLI in a child process; returns the result and that child's own peak memory in MB.
 
-    ``os.wait4`` reports the rusage of this one child; RUSAGE_CHILDREN would be the maximum over every
-    child the test process ever reaped (a model server started by an earlier test, say).
+    The child reports its VmHWM (/proc/self/status) at exit. getrusage's ru_maxrss would not do: Linux
+    carries the forking parent's high-water mark into the child across exec, so under a large pytest
+    process every child would look as large as the parent.
     """
     env = {**os.environ, "PYTHONPATH": str(REPO / "src"), "HF_HUB_OFFLINE": "1", "LC_ALL": "C"}
-    code = (f"import resource; resource.setrlimit(resource.RLIMIT_AS, ({MEMORY_LIMIT_MB * 4} << 20, "
-            f"{MEMORY_LIMIT_MB * 4} << 20)); from draftkit.cli import main; main()")
-    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
-        child = subprocess.Popen([sys.executable, "-c", code, *args], cwd=cwd, env=env, stdout=out,
-                                 stderr=err)
-        timer = threading.Timer(TIME_LIMIT, child.kill)
-        timer.start()
-        try:
-            _, status, usage = os.wait4(child.pid, 0)
-        finally:
-            timer.cancel()
-        child.returncode = os.waitstatus_to_exitcode(status)
-        out.seek(0)
-        err.seek(0)
-        proc = subprocess.CompletedProcess(child.args, child.returncode, out.read(), err.read())
-    assert child.returncode != -9, f"the CLI ran longer than {TIME_LIMIT} s"
-    return proc, usage.ru_maxrss / 1024
+    peak_file = cwd / "peak_kb"
+    code = (f"import atexit, resource; resource.setrlimit(resource.RLIMIT_AS, ({MEMORY_LIMIT_MB * 4} << 20, "
+            f"{MEMORY_LIMIT_MB * 4} << 20)); "
+            f"atexit.register(lambda: open({str(peak_file)!r}, 'w').write([l.split()[1] for l in "
+            f"open('/proc/self/status') if l.startswith('VmHWM:')][0])); "
+            f"from draftkit.cli import main; main()")
+    proc = subprocess.run([sys.executable, "-c", code, *args], cwd=cwd, env=env, capture_output=True,
+                          timeout=TIME_LIMIT)
+    return proc, int(peak_file.read_text()) / 1024
 
 
 def test_cli_ingest_json_over_the_bad_corpus(bad_corpus: Path, tmp_path: Path) -> None:
