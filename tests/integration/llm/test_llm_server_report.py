@@ -3,7 +3,7 @@
 
 No section may fall back for a server or a prompt reason (a failed call, an overflowing prompt, a
 deadline); the guard may still remove sentences or the whole model text, with its reason. The facts
-file is the short one (8 sections) and answers are held to 160 tokens, so that this runs in a few
+file is the short one (8 sections) and answers are held to 96 tokens, so that this runs in a few
 minutes on 2 cores."""
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ def test_a_whole_report_through_a_real_llama_cpp_server(llama_server: str, sampl
     out = tmp_path / "report.json"
     # generous time limits: on a quiet 2-core machine this takes a few minutes, on a loaded one much longer,
     # and a timeout would be a server reason (what this test must not see)
-    env = {**os.environ, "DRAFTKIT_LLM_MAX_TOKENS": "160", "DRAFTKIT_LLM_CONTEXT": "2048",  # the fixture's n_ctx
+    env = {**os.environ, "DRAFTKIT_LLM_MAX_TOKENS": "96", "DRAFTKIT_LLM_CONTEXT": "2048",  # the fixture's n_ctx
            "DRAFTKIT_LLM_TIMEOUT": "1200", "DRAFTKIT_LLM_FIRST_BYTE_TIMEOUT": "600", "DRAFTKIT_LLM_DEADLINE": "0",
            "DRAFTKIT_LLM_MODEL": ""}
     cmd = [sys.executable, "-c", "from draftkit.cli import main; main()", "draft", str(facts_path), "--no-index",
