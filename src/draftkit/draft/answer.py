@@ -172,7 +172,7 @@ ECHO_MIN_CHARS = 6
 #: how alike (difflib ratio, punctuation aside) a marked-up answer line and a prompt line must be
 #: for the answer line to count as a restated prompt line
 RESTATED_RATIO = 0.85
-_MARKED_LINE = re.compile(r"^\s*(?:[-*•#>]|\d+[.、．)]\s)|\*\*|__")
+_MARKED_LINE = re.compile(r"^\s*[-*•#>\u2460-\u2473]|\*\*|__")  # Markdown marks and ①–⑳
 _PUNCT = re.compile(r"[\W_]+")
 
 
@@ -181,7 +181,7 @@ def _restates(line: str, prompt_lines: Iterable[str]) -> bool:
     lie inside the prompt line, or nearly match it. Such a line ("- **主题党日**：12次，每月一次") is the
     facts list given back, not prose; plain prose lines are never judged this way, so a paragraph
     that happens to open with the facts' words is kept."""
-    if not _MARKED_LINE.search(line):
+    if not (_MARKED_LINE.search(line) or HEADING_START_RE.match(line.strip())):  # or 一、（1）1. numbering
         return False
     bare = _PUNCT.sub("", line)
     if len(bare) < ECHO_MIN_CHARS:

@@ -268,36 +268,35 @@ def write_with_model(plan: ReportPlan, sp: SectionPlan, facts: Facts, skeleton: 
             emit(WriterEvent.start(sp.id))
             answer = read_answer(backend, prompt, max_tokens=max_tokens, seed=seed, emit=emit, section_id=sp.id,
                                  stream=settings.llm_stream)
+        cut = ""
         if answer.error is not None:
             # a stream cut by a timeout or a dropped connection keeps the sentences it finished: on a
             # slow PC that is most of a section, and the guard puts back whatever facts it lacks
             raw, cut = ("", "") if answer.overflow else complete_sentences(answer.text)
-            if not clean_answer(raw, title=sp.title, heading=sp.heading, prompt=[prompt.system, prompt.user]):
+        elif answer.finish_reason == "length" and not answer.capped:
+            raw, more = continue_answer(backend, prompt, answer, max_tokens=max_tokens, seed=seed, emit=emit,
+                                        section_id=sp.id, settings=settings)
+            warnings.extend(more)
+        elif answer.capped:
+            raw, cut = complete_sentences(answer.text)
+            warnings.append(f"模型的回答超过了本节的字数上限（{char_budget(max_tokens)} 字），已停止读取，"
+                            f"只保留了完整的句子{_cut_note(cut)}。")
+        else:
+            raw = answer.text
+        text = clean_answer(raw, title=sp.title, heading=sp.heading, prompt=[prompt.system, prompt.user],
+                            stop=prompt.stop)
+        if answer.error is not None:
+            if not text:
                 if answer.server_fault:
                     run.health.record(False, shorten(answer.error, 200))
                 verb = "失败" if answer.server_fault or answer.overflow else "出错"
                 return skeleton, [*warnings, f"模型调用{verb}，本节{FALLBACK}：{answer.error}"], None
             # a server that wrote sentences is up, only slow or behind a proxy's limit: the next
             # sections still ask it (the report deadline bounds the whole draft)
-            run.health.record(True)
-            warnings.append(f"模型调用中途中断（{answer.error}），只保留了模型已写完的句子"
-                            + (f"，删去了末尾未写完的“{cut[:30]}”" if cut else "") + "。")
-        elif answer.finish_reason == "length" and not answer.capped:
-            run.health.record(True)
-            raw, more = continue_answer(backend, prompt, answer, max_tokens=max_tokens, seed=seed, emit=emit,
-                                        section_id=sp.id, settings=settings)
-            warnings.extend(more)
-        elif answer.capped:
-            run.health.record(True)
-            raw, cut = complete_sentences(answer.text)
-            warnings.append(f"模型的回答超过了本节的字数上限（{char_budget(max_tokens)} 字），已停止读取，只保留了完整的句子"
-                            + (f"，删去了末尾未写完的“{cut[:30]}”" if cut else "") + "。")
-        else:
-            run.health.record(True)
-            raw = answer.text
+            warnings.append(f"模型调用中途中断（{answer.error}），只保留了模型已写完的句子{_cut_note(cut)}。")
+        run.health.record(True)
     finally:
         call_deadline.reset(token)
-    text = clean_answer(raw, title=sp.title, heading=sp.heading, prompt=[prompt.system, prompt.user], stop=prompt.stop)
     result = guard_section(text, skeleton, facts, plan.era, heading=sp.heading, exemplars=[e.text for e in exemplars])
     return result.text, warnings + result.warnings, result
 
@@ -318,5 +317,9 @@ def continue_answer(backend: Backend, prompt: ModelPrompt, answer: Answer, *, ma
             return partial, ["模型的回答在长度上限处被截断，已请模型接着写完一次。"]
     kept, cut = complete_sentences(partial)
     why = f"续写失败（{more.error}）" if more.error else "续写一次后仍被截断"
-    return kept, [f"模型的回答在长度上限（{max_tokens} 个 token）处被截断，{why}，只保留了完整的句子"
-                  + (f"，删去了末尾未写完的“{cut[:30]}”" if cut else "") + "。"]
+    return kept, [f"模型的回答在长度上限（{max_tokens} 个 token）处被截断，{why}，只保留了完整的句子{_cut_note(cut)}。"]
+
+
+def _cut_note(cut: str) -> str:
+    """The clause naming the unfinished tail an answer lost ("" when it lost none)."""
+    return f"，删去了末尾未写完的“{cut[:30]}”" if cut else ""

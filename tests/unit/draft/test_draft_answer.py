@@ -144,6 +144,9 @@ def test_complete_sentences_keeps_whole_sentences_only():
     "#### 本节的事实（每一项都要写进正文）",
     "1. 主题党日：12次；每月一次，学习党的二十届三中全会精神。",
     "• **专题学习**：3次，2024年8月",
+    "（1）主题党日：12次；每月一次，学习党的二十届三中全会精神",
+    "1.专题学习：3次，2024年8月，31人参加",
+    "① 主题党日 12次 每月一次 学习党的二十届三中全会精神",
 ])
 def test_a_facts_line_restated_as_a_list_item_or_heading_is_an_echo(restated):
     assert strip_echo(restated + "\n" + ANSWER, PROMPT) == ANSWER
