@@ -10,7 +10,8 @@ wording nor the allowed lists of ``prompts/guard.yaml``, and sentences copied fr
 
 - A sentence with a must-fix or should-fix finding (P0/P1), an invented quotation or title, or a
   copied exemplar sentence is removed, and the removal is noted in the section's warnings with the
-  sentence and the reason.
+  sentence and the reason. So is a sentence that says again what an earlier sentence of the section
+  said (small models loop near the token limit); repeats do not count towards the fallback share.
 - It repairs before it discards: a fact or a 【待补充】 marker the model dropped is put back by
   appending the skeleton's sentence that carries it (noted in the warnings with the sentence), so
   the section keeps the model's prose.
@@ -40,13 +41,16 @@ from draftkit.draft.plan import ANY_MARKER_RE, EraContext
 from draftkit.era import load_era
 from draftkit.facts import Facts, field_label
 from draftkit.practices import CatalogueError, load_catalogue
-from draftkit.zh import ngrams, normalize, split_sentences
+from draftkit.zh import ngrams, normalize, shorten, split_sentences
 
 MAX_REMOVED_SHARE = 1 / 3
 # A model sentence of at least COPY_MIN_CHARS characters with COPY_MAX_SHARE of its text in 8-grams of the
 # exemplars (and not of the skeleton) is a copied sentence: exemplars are style, never content.
 COPY_MIN_CHARS = 12
 COPY_MAX_SHARE = 0.6
+# A sentence with REPEAT_MAX_SHARE of its text in 8-grams of the section's earlier kept sentences
+# repeats them (the same measure as a copied exemplar, against the section itself)
+REPEAT_MAX_SHARE = 0.6
 
 
 class SentenceRemoval(BaseModel):
@@ -191,12 +195,15 @@ def _stated_in(f: Any, skeleton_bare: str) -> bool:
 
 
 def guard_section(text: str, skeleton: str, facts: Facts, era: EraContext, *,
-                  heading: str = "", extra_allowed: Iterable[str] = (), exemplars: Iterable[str] = ()) -> GuardResult:
+                  heading: str = "", extra_allowed: Iterable[str] = (), exemplars: Iterable[str] = (),
+                  max_chars: int | None = None) -> GuardResult:
     """Check a model's section text (paragraphs joined by "\\n") against the facts and the skeleton.
 
-    Removes sentences that add unsupported claims, invent quotations or titles, or copy an exemplar
-    (exemplars are style, never content); appends the skeleton's sentences for facts and markers the
-    text lost; falls back to the skeleton as the last resort. Never raises for bad model text."""
+    Removes sentences that add unsupported claims, invent quotations or titles, copy an exemplar
+    (exemplars are style, never content) or repeat the section's earlier sentences; when what is
+    left is longer than ``max_chars`` characters, drops its last sentences until it fits; appends
+    the skeleton's sentences for facts and markers the text lost; falls back to the skeleton as the
+    last resort. Never raises for bad model text."""
     exemplar_grams: set[str] = set()
     for ex in exemplars:
         exemplar_grams |= ngrams(normalize(ex), NGRAM)
@@ -218,6 +225,8 @@ def guard_section(text: str, skeleton: str, facts: Facts, era: EraContext, *,
             by_para.setdefault(f.paragraph, []).append(f)
     kept_paras: list[str] = []
     removed: list[SentenceRemoval] = []
+    repeats = 0
+    said: set[str] = set()  # 8-grams of the sentences kept so far
     total = 0
     for i, para in enumerate(paragraphs):
         sentences = split_sentences(para)
@@ -236,12 +245,21 @@ def guard_section(text: str, skeleton: str, facts: Facts, era: EraContext, *,
             elif copied(sent.strip()):
                 removed.append(SentenceRemoval(sentence=sent.strip(), reasons=[_msg("copied")],
                                        rules=["guard.copied_exemplar"]))
+            elif said and len(sent.strip()) >= COPY_MIN_CHARS and copy_ratio(sent, said)[0] >= REPEAT_MAX_SHARE:
+                removed.append(SentenceRemoval(sentence=sent.strip(), reasons=[_msg("repeat_reason")],
+                                               rules=["guard.repeated"]))
+                repeats += 1
             else:
                 keep.append(sent)
+                said |= ngrams(normalize(sent), NGRAM)
         joined = _close_sentence("".join(keep).strip())
         if joined:
             kept_paras.append(joined)
-    warnings = [_msg("removed", sentence=r.sentence, reasons="；".join(r.reasons)) for r in removed]
+    warnings = [_msg("removed", sentence=r.sentence, reasons="；".join(r.reasons))
+                for r in removed if r.rules != ["guard.repeated"]]
+    if repeats:  # one line for a loop, not one per turn of it
+        first = next(r.sentence for r in removed if r.rules == ["guard.repeated"])
+        warnings.append(_msg("repeated", count=repeats, sentence=shorten(first, 30)))
     where = f"“{heading}”" if heading else "本节"
 
     def fallback(reason: str, lost: list[str] | None = None) -> GuardResult:
@@ -250,9 +268,15 @@ def guard_section(text: str, skeleton: str, facts: Facts, era: EraContext, *,
 
     if not "".join(kept_paras).strip():
         return fallback(_msg("fallback_empty"))
-    if total and len(removed) > total * MAX_REMOVED_SHARE:
-        return fallback(_msg("fallback_removed", removed=len(removed), total=total))
+    invented = len(removed) - repeats
+    if total - repeats and invented > (total - repeats) * MAX_REMOVED_SHARE:
+        return fallback(_msg("fallback_removed", removed=invented, total=total - repeats))
 
+    if max_chars and len("".join(kept_paras)) > max_chars:
+        kept_paras, dropped = _cut_to(kept_paras, max_chars)
+        if dropped:
+            warnings.append(_msg("too_long", chars=len("".join(kept_paras)) + sum(map(len, dropped)),
+                                 limit=max_chars, dropped=len(dropped), first=shorten(dropped[0], 30)))
     # Repair: the skeleton's sentences that carry what the model's text lost, in skeleton order.
     kept = "\n".join(kept_paras)
     before = {f.fact for f in unused_facts(skeleton, facts)}
@@ -287,6 +311,21 @@ def guard_section(text: str, skeleton: str, facts: Facts, era: EraContext, *,
         key = "repaired_marker" if all(x.startswith(("【待补充", "【待核实")) for x in r.facts) else "repaired"
         warnings.append(_msg(key, fact="、".join(r.facts), sentence=r.sentence))
     return GuardResult(text=kept, removed=removed, repaired=repairs, warnings=warnings, sentences=total)
+
+
+def _cut_to(paragraphs: list[str], max_chars: int) -> tuple[list[str], list[str]]:
+    """(paragraphs, dropped sentences): the last sentences dropped until the paragraphs hold at most
+    ``max_chars`` characters; the first sentence always stays."""
+    paras = [full_sentences(p) for p in paragraphs]
+    dropped: list[str] = []
+    size = sum(len(s) for p in paras for s in p)
+    while size > max_chars and sum(map(len, paras)) > 1:
+        last = paras[-1].pop()
+        dropped.insert(0, last)
+        size -= len(last)
+        if not paras[-1]:
+            paras.pop()
+    return ["".join(p) for p in paras], dropped
 
 
 #: a kept sentence this much contained in a repair sentence is the repair's shorter version: replaced in place

@@ -58,6 +58,10 @@ CHAT_OVERHEAD = 32
 #: characters; a server that ignores max_tokens is stopped here)
 CHARS_PER_TOKEN = 4
 
+#: a model's section may run to this many times its target length; the guard cuts what is past it
+#: at a sentence end (small models that reach the token limit tend to loop)
+LONG_FACTOR = 2.0
+
 FALLBACK = "已改用模板稿（只含事实的版本）"
 
 
@@ -297,15 +301,22 @@ def write_with_model(plan: ReportPlan, sp: SectionPlan, facts: Facts, skeleton: 
         run.health.record(True)
     finally:
         call_deadline.reset(token)
-    result = guard_section(text, skeleton, facts, plan.era, heading=sp.heading, exemplars=[e.text for e in exemplars])
+    result = guard_section(text, skeleton, facts, plan.era, heading=sp.heading, exemplars=[e.text for e in exemplars],
+                           max_chars=round(length * LONG_FACTOR))
     return result.text, warnings + result.warnings, result
 
 
 def continue_answer(backend: Backend, prompt: ModelPrompt, answer: Answer, *, max_tokens: int, seed: int | None,
                     emit: WriterListener, section_id: str, settings: Settings) -> tuple[str, list[str]]:
     """An answer cut by the token limit, continued once (``prompts/sections/_continue.j2``). If the
-    continuation fails or is cut again, the complete sentences are kept, with a warning."""
+    continuation fails or is cut again, or the answer's complete sentences already reach the
+    section's target length (``prompt.length`` characters), the complete sentences are kept, with a
+    warning."""
     partial = answer.text
+    kept, cut = complete_sentences(partial)
+    if len(kept) >= prompt.length:
+        return kept, [f"模型的回答在长度上限（{max_tokens} 个 token）处被截断；本节已写够目标字数（{prompt.length} 字），"
+                      f"不再续写，只保留了完整的句子{_cut_note(cut)}。"]
     ask = _env(settings).get_template("_continue.j2").render(user=prompt.user, partial=partial.strip()).strip()
     more = read_answer(backend, ModelPrompt(system=prompt.system, user=ask, stop=prompt.stop, length=prompt.length),
                        max_tokens=max_tokens, seed=seed, emit=emit, section_id=section_id, stream=settings.llm_stream)

@@ -150,6 +150,10 @@ THOUGHT = "思考过程：用户要我写一节总结，我先列要点再动笔
 CONTINUE_MARK = "接着写"  # the writer's continuation request says so (draftkit.draft.model_section)
 
 
+#: what the ``loop`` mode says again and again after its section (near-repeats: one word varies)
+LOOP_SENTENCE = "学校党支部坚持不懈抓好党建工作，推动各项工作取得新成效。"
+
+
 def sse(obj) -> bytes:
     return f"data: {json.dumps(obj, ensure_ascii=False)}\n\n".encode()
 
@@ -331,6 +335,10 @@ def _make_handler(state: FaultServer):
                 return self._answer(payload, [("content", part[i:i + 5]) for i in range(0, len(part), 5)], finish)
             if mode == "flood":
                 return self._flood(payload)
+            if mode == "loop":
+                # a small model at its token limit: the section, then one sentence over and over, cut
+                looped = text + LOOP_SENTENCE * 20 + LOOP_SENTENCE[:7]
+                return self._answer(payload, [("content", looped[i:i + 7]) for i in range(0, len(looped), 7)], "length")
             if mode == "cutlate" and payload.get("stream"):
                 # finished sentences, half a sentence, then the connection drops (a proxy's idle limit)
                 self._start_stream()

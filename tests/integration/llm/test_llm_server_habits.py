@@ -10,7 +10,7 @@ import threading
 import time
 
 import pytest
-from conftest import CONTINUE_MARK, THOUGHT
+from conftest import CONTINUE_MARK, LOOP_SENTENCE, THOUGHT
 
 from draftkit.config import Settings
 from draftkit.draft.backends import BackendError, ContextOverflowError, call_deadline
@@ -120,6 +120,20 @@ def test_a_cut_answer_still_cut_keeps_complete_sentences_with_a_warning(fresh_fa
         assert any("续写一次后仍被截断，只保留了完整的句子" in w for w in s.warnings), s.warnings
         for para in s.text.split("\n"):
             assert para.endswith(("。", "！", "？", "”", "】")), para
+
+
+@pytest.mark.parametrize("stream", STREAMS)
+def test_a_looping_answer_is_not_continued_and_loses_its_repeats(fresh_fault_server, facts, template, stream):
+    report = draft_report(facts, backend=backend(fresh_fault_server, "loop", settings(stream)), settings=settings(stream))
+    assert_whole(report, template)
+    written = model_sections(report)
+    assert fresh_fault_server.count("loop") == len(written)  # long enough already: no continuation asked
+    for s in written:
+        assert not any(FALLBACK in w for w in s.warnings), s.warnings
+        assert any("本节已写够目标字数" in w and "不再续写" in w for w in s.warnings), s.warnings
+        assert any("句与本节前文重复的话" in w for w in s.warnings), s.warnings
+        assert s.text.count(LOOP_SENTENCE) <= 1, s.text
+        assert len(s.text) < len(LOOP_SENTENCE) * 10 + 2 * len(s.skeleton) * 2, len(s.text)
 
 
 # ------------------------------------------------------------------------------------------

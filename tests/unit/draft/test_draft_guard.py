@@ -234,3 +234,65 @@ def test_correct_tied_numbers_in_other_words_are_kept(overview):
     result = guard_section(skeleton.replace(members, prose), skeleton, facts, plan.era, heading=sp.heading)
     assert result.removed == [] and not result.fell_back
     assert prose in result.text
+
+
+# ------------------------------------------------------------------------------------------
+# Loops and runaway length: a small model at its token limit says the same thing again
+
+
+@pytest.mark.parametrize(
+    "again",
+    [
+        "学校党支部坚持把理论学习摆在首位，引导党员深入学习党的创新理论。",  # word for word
+        "学校党支部始终坚持把理论学习摆在首位，引导广大党员深入学习党的创新理论。",  # two words added
+        "学校党支部坚持把理论学习摆在首位，引导党员深入学习党的创新理论！",  # another end mark
+    ],
+)
+def test_a_sentence_said_again_is_removed_and_the_section_kept(overview, again):
+    facts, plan, sp, skeleton = overview
+    first = "学校党支部坚持把理论学习摆在首位，引导党员深入学习党的创新理论。"
+    text = skeleton + first + again + again
+    result = guard_section(text, skeleton, facts, plan.era, heading=sp.heading)
+    assert not result.fell_back
+    assert result.text == skeleton + first
+    assert [r.rules for r in result.removed] == [["guard.repeated"]] * 2
+    (w,) = result.warnings  # one line for the loop, not one per turn
+    assert w.startswith("已删去2句与本节前文重复的话")
+
+
+def test_sentences_that_share_only_set_phrases_are_kept(overview):
+    facts, plan, sp, skeleton = overview
+    prose = ("学校党支部严格落实“三会一课”制度，坚持每月开展主题党日。"
+             "学校党支部严格落实谈心谈话制度，支部委员每学期与党员谈心一次。"
+             "学校党支部严格落实组织生活会制度，认真开展批评与自我批评。")
+    result = guard_section(skeleton + prose, skeleton, facts, plan.era, heading=sp.heading)
+    assert result.removed == [] and result.text == skeleton + prose
+
+
+def test_many_repeats_do_not_make_a_section_fall_back(overview):
+    facts, plan, sp, skeleton = overview
+    loop = "推动学校党建工作和教育教学工作深度融合、相互促进。" * 12
+    result = guard_section(skeleton + loop, skeleton, facts, plan.era, heading=sp.heading)
+    assert not result.fell_back
+    assert result.text.count("深度融合") == 1 and len(result.removed) == 11
+
+
+def test_a_section_past_its_ceiling_is_cut_at_a_sentence_end_and_its_facts_put_back(overview):
+    facts, plan, sp, skeleton = overview
+    prose = ("学校党支部坚持把党的政治建设摆在首位，扎实推进各项工作。"
+             "全体党员在教书育人中发挥先锋模范作用，带动教职工爱岗敬业。"
+             "支部班子团结协作，议事规则健全，决策程序规范。")
+    text = prose + skeleton  # the facts come last, past the ceiling
+    result = guard_section(text, skeleton, facts, plan.era, heading=sp.heading, max_chars=len(prose) + 10)
+    assert not result.fell_back
+    assert result.text.startswith(prose)
+    assert "现有党员31名" in result.text  # cut, then put back from the skeleton
+    cut = [w for w in result.warnings if "超过本节的字数上限" in w]
+    assert len(cut) == 1 and f"（{len(prose) + 10}字）" in cut[0]
+    assert any(w.startswith("模型稿漏了") for w in result.warnings)
+
+
+def test_the_first_sentence_stays_under_any_ceiling(overview):
+    facts, plan, sp, skeleton = overview
+    result = guard_section(skeleton, skeleton, facts, plan.era, heading=sp.heading, max_chars=5)
+    assert not result.fell_back and result.text.startswith(skeleton.split("。")[0])
