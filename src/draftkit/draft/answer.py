@@ -177,11 +177,13 @@ _PUNCT = re.compile(r"[\W_]+")
 
 
 def _restates(line: str, prompt_lines: Iterable[str]) -> bool:
-    """Whether a list item or heading of the answer restates one prompt line, reformatted: its words
-    lie inside the prompt line, or nearly match it. Such a line ("- **主题党日**：12次，每月一次") is the
-    facts list given back, not prose; plain prose lines are never judged this way, so a paragraph
-    that happens to open with the facts' words is kept."""
-    if not (_MARKED_LINE.search(line) or HEADING_START_RE.match(line.strip())):  # or 一、（1）1. numbering
+    """Whether a list item, a heading or a lead-in line (one ending in a colon) of the answer restates
+    one prompt line, reformatted: its words lie inside the prompt line, or nearly match it. Such a
+    line ("- **主题党日**：12次，每月一次", "学校2016年“…”方面的事实如下：") is the prompt given back, not
+    prose; plain prose lines are never judged this way, so a paragraph that happens to open with the
+    facts' words is kept."""
+    marked = _MARKED_LINE.search(line) or HEADING_START_RE.match(line.strip())  # or 一、（1）1. numbering
+    if not (marked or line.rstrip().endswith(("：", ":"))):
         return False
     bare = _PUNCT.sub("", line)
     if len(bare) < ECHO_MIN_CHARS:

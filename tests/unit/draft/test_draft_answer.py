@@ -147,6 +147,8 @@ def test_complete_sentences_keeps_whole_sentences_only():
     "（1）主题党日：12次；每月一次，学习党的二十届三中全会精神",
     "1.专题学习：3次，2024年8月，31人参加",
     "① 主题党日 12次 每月一次 学习党的二十届三中全会精神",
+    "本节的事实如下（每一项都要写进正文）：",  # a lead-in line, a word added
+    "请根据下面的事实写《青禾市第三实验小学2024年党建工作总结》中“强化理论武装”这一节的正文：",
 ])
 def test_a_facts_line_restated_as_a_list_item_or_heading_is_an_echo(restated):
     assert strip_echo(restated + "\n" + ANSWER, PROMPT) == ANSWER
@@ -155,6 +157,7 @@ def test_a_facts_line_restated_as_a_list_item_or_heading_is_an_echo(restated):
 @pytest.mark.parametrize("prose", [
     "主题党日12次，每月一次，学习党的二十届三中全会精神，全体党员深受教育。",  # plain prose, never judged
     "- 学校党支部坚持每月一次主题党日，全年共开展12次，组织党员原原本本学习全会精神。",  # an item in its own words
+    "学校党支部强化理论武装的主要做法是：",  # a lead-in of its own
 ])
 def test_prose_and_items_in_their_own_words_are_kept(prose):
     assert strip_echo(prose, PROMPT) == prose
