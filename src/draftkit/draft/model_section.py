@@ -12,7 +12,9 @@ The bounds (issue 16, items 3–5) that keep a report from hanging or flooding, 
 - the answer is read up to the section's character budget (:func:`char_budget`); beyond it the stream is
   closed, the complete sentences are kept and the section says so;
 - an answer cut by the token limit (``finish_reason == "length"``) is continued once
-  (``prompts/sections/_continue.j2``); cut again, its complete sentences are kept, with a warning.
+  (``prompts/sections/_continue.j2``); cut again, its complete sentences are kept, with a warning;
+- an answer that is only the prompt given back (a small model lists the facts) is asked for once more,
+  as prose (``prompts/sections/_retry.j2``).
 
 The context budget (issue 12 §3): :func:`fit_prompt` drops and shortens exemplars until the prompt and
 the section's ``max_tokens`` fit ``Settings.llm_context``; a server that still reports an overflow gets
@@ -272,23 +274,21 @@ def write_with_model(plan: ReportPlan, sp: SectionPlan, facts: Facts, skeleton: 
             emit(WriterEvent.start(sp.id))
             answer = read_answer(backend, prompt, max_tokens=max_tokens, seed=seed, emit=emit, section_id=sp.id,
                                  stream=settings.llm_stream)
-        cut = ""
-        if answer.error is not None:
-            # a stream cut by a timeout or a dropped connection keeps the sentences it finished: on a
-            # slow PC that is most of a section, and the guard puts back whatever facts it lacks
-            raw, cut = ("", "") if answer.overflow else complete_sentences(answer.text)
-        elif answer.finish_reason == "length" and not answer.capped:
-            raw, more = continue_answer(backend, prompt, answer, max_tokens=max_tokens, seed=seed, emit=emit,
-                                        section_id=sp.id, settings=settings)
+        text, cut, more = settle_answer(backend, prompt, answer, sp, max_tokens=max_tokens, seed=seed, emit=emit,
+                                        settings=settings)
+        warnings.extend(more)
+        if not text and answer.error is None and answer.text.strip():
+            # the model wrote, but only the prompt given back (a small model lists the facts): ask once
+            # more for prose, with the list named as what not to write
+            retry = ModelPrompt(system=prompt.system, user=_env(settings).get_template("_retry.j2").render(
+                user=prompt.user).strip(), stop=prompt.stop, length=prompt.length, exemplars=prompt.exemplars)
+            warnings.append("模型的第一稿只是把提示中的事实清单抄了回来，已请模型用成段的文字重写一次。")
+            emit(WriterEvent.start(sp.id))
+            answer = read_answer(backend, retry, max_tokens=max_tokens, seed=seed, emit=emit, section_id=sp.id,
+                                 stream=settings.llm_stream)
+            text, cut, more = settle_answer(backend, retry, answer, sp, max_tokens=max_tokens, seed=seed, emit=emit,
+                                            settings=settings, echo_of=[prompt.user])
             warnings.extend(more)
-        elif answer.capped:
-            raw, cut = complete_sentences(answer.text)
-            warnings.append(f"模型的回答超过了本节的字数上限（{char_budget(max_tokens)} 字），已停止读取，"
-                            f"只保留了完整的句子{_cut_note(cut)}。")
-        else:
-            raw = answer.text
-        text = clean_answer(raw, title=sp.title, heading=sp.heading, prompt=[prompt.system, prompt.user],
-                            stop=prompt.stop)
         if answer.error is not None:
             if not text:
                 if answer.server_fault:
@@ -304,6 +304,32 @@ def write_with_model(plan: ReportPlan, sp: SectionPlan, facts: Facts, skeleton: 
     result = guard_section(text, skeleton, facts, plan.era, heading=sp.heading, exemplars=[e.text for e in exemplars],
                            max_chars=round(length * LONG_FACTOR))
     return result.text, warnings + result.warnings, result
+
+
+def settle_answer(backend: Backend, prompt: ModelPrompt, answer: Answer, sp: SectionPlan, *, max_tokens: int,
+                  seed: int | None, emit: WriterListener, settings: Settings, echo_of: list[str] | None = None
+                  ) -> tuple[str, str, list[str]]:
+    """(clean text, the unfinished tail cut off, warnings) of one answer: a stream cut by an error keeps
+    its finished sentences, an answer cut by the token limit is continued once
+    (:func:`continue_answer`), one past the character budget keeps its complete sentences; then
+    :func:`~draftkit.draft.answer.clean_answer` with the prompt (and ``echo_of``) as what an echo is."""
+    cut, warnings = "", []
+    if answer.error is not None:
+        # a stream cut by a timeout or a dropped connection keeps the sentences it finished: on a
+        # slow PC that is most of a section, and the guard puts back whatever facts it lacks
+        raw, cut = ("", "") if answer.overflow else complete_sentences(answer.text)
+    elif answer.finish_reason == "length" and not answer.capped:
+        raw, warnings = continue_answer(backend, prompt, answer, max_tokens=max_tokens, seed=seed, emit=emit,
+                                        section_id=sp.id, settings=settings)
+    elif answer.capped:
+        raw, cut = complete_sentences(answer.text)
+        warnings.append(f"模型的回答超过了本节的字数上限（{char_budget(max_tokens)} 字），已停止读取，"
+                        f"只保留了完整的句子{_cut_note(cut)}。")
+    else:
+        raw = answer.text
+    text = clean_answer(raw, title=sp.title, heading=sp.heading, prompt=[prompt.system, prompt.user, *(echo_of or [])],
+                        stop=prompt.stop)
+    return text, cut, warnings
 
 
 def continue_answer(backend: Backend, prompt: ModelPrompt, answer: Answer, *, max_tokens: int, seed: int | None,

@@ -136,6 +136,8 @@ def llama_server(model_file: Path, tmp_path_factory) -> Iterator[str]:
 #   /reasoning/v1/... reasoning in reasoning_content deltas (DeepSeek API, vLLM --reasoning-parser)
 #   /length/v1/...    the answer cut by max_tokens (finish_reason "length"); a continuation request finishes it
 #   /lengthcut/v1/... every answer, continuations too, cut by max_tokens
+#   /listecho/v1/...  the facts list given back as the answer; asked again for prose, prose
+#   /loop/v1/...      the answer, then one sentence over and over, cut by max_tokens
 #   /overflow/v1/...  HTTP 400 "exceeds the available context size" for prompts over overflow_chars (llama.cpp)
 #   /ratelimit/v1/... HTTP 429 with Retry-After: 1 on every other request (the first of each pair)
 #   /busy/v1/...      HTTP 503 with Retry-After: 1, then an answer
@@ -148,6 +150,7 @@ def llama_server(model_file: Path, tmp_path_factory) -> Iterator[str]:
 OK_PIECES = ["加强", "党的", "建设。"]
 THOUGHT = "思考过程：用户要我写一节总结，我先列要点再动笔，注意数字要照抄。"
 CONTINUE_MARK = "接着写"  # the writer's continuation request says so (draftkit.draft.model_section)
+RETRY_MARK = "不要把上面的事实清单照抄"  # and its request for prose after a listed answer (prompts/sections/_retry.j2)
 
 
 #: what the ``loop`` mode says again and again after its section (near-repeats: one word varies)
@@ -335,6 +338,12 @@ def _make_handler(state: FaultServer):
                 return self._answer(payload, [("content", part[i:i + 5]) for i in range(0, len(part), 5)], finish)
             if mode == "flood":
                 return self._flood(payload)
+            if mode == "listecho":
+                # a small model's habit: the facts list given back as it was, then (asked again) prose
+                if RETRY_MARK in prompt:
+                    return self._answer(payload, [("content", c) for c in chunks], "stop")
+                listed = "\n".join(line for line in prompt.split("\n") if line.startswith("- "))
+                return self._answer(payload, [("content", listed[i:i + 6]) for i in range(0, len(listed), 6)], "stop")
             if mode == "loop":
                 # a small model at its token limit: the section, then one sentence over and over, cut
                 looped = text + LOOP_SENTENCE * 20 + LOOP_SENTENCE[:7]

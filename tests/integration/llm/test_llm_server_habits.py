@@ -10,7 +10,7 @@ import threading
 import time
 
 import pytest
-from conftest import CONTINUE_MARK, LOOP_SENTENCE, THOUGHT
+from conftest import CONTINUE_MARK, LOOP_SENTENCE, RETRY_MARK, THOUGHT
 
 from draftkit.config import Settings
 from draftkit.draft.backends import BackendError, ContextOverflowError, call_deadline
@@ -134,6 +134,24 @@ def test_a_looping_answer_is_not_continued_and_loses_its_repeats(fresh_fault_ser
         assert any("句与本节前文重复的话" in w for w in s.warnings), s.warnings
         assert s.text.count(LOOP_SENTENCE) <= 1, s.text
         assert len(s.text) < len(LOOP_SENTENCE) * 10 + 2 * len(s.skeleton) * 2, len(s.text)
+
+
+@pytest.mark.parametrize("stream", STREAMS)
+def test_an_answer_that_only_lists_the_facts_is_asked_once_more_for_prose(fresh_fault_server, facts, template, stream):
+    shown = Recorder()
+    report = draft_report(facts, backend=backend(fresh_fault_server, "listecho", settings(stream)),
+                          settings=settings(stream), on_event=shown)
+    assert_whole(report, template)
+    written = model_sections(report)
+    chats = fresh_fault_server.chats("listecho")
+    assert len(chats) == 2 * len(written)  # the list, then prose: one retry per section, no more
+    assert sum(RETRY_MARK in str(c["json"]["messages"]) for c in chats) == len(written)
+    for s in written:
+        assert not any(FALLBACK in w for w in s.warnings), s.warnings
+        assert any("已请模型用成段的文字重写一次" in w for w in s.warnings), s.warnings
+        assert "学校党支部认真谋划、扎实推进本项工作。" in s.text  # the prose answer
+        assert not any(line.startswith("- ") for line in s.text.split("\n"))
+        assert not shown.live[s.id].startswith("- ")  # the listed first answer was cleared from the screen
 
 
 # ------------------------------------------------------------------------------------------
