@@ -301,8 +301,9 @@ def write_with_model(plan: ReportPlan, sp: SectionPlan, facts: Facts, skeleton: 
         run.health.record(True)
     finally:
         call_deadline.reset(token)
+    # the prompt names the section and the report in quotes, and models quote them back: not inventions
     result = guard_section(text, skeleton, facts, plan.era, heading=sp.heading, exemplars=[e.text for e in exemplars],
-                           max_chars=round(length * LONG_FACTOR))
+                           max_chars=round(length * LONG_FACTOR), extra_allowed=[sp.title, plan.title])
     return result.text, warnings + result.warnings, result
 
 

@@ -465,3 +465,20 @@ def test_the_reason_repeated_to_later_sections_is_not_cut_mid_word(facts):
     assert later
     assert all(w.startswith("前面有一节调用模型失败（模型服务 http://127.0.0.1:9/v1 无法连接（服务未启动或地址有误））")
                for w in later), later[0]
+
+
+class QuotesItsSection(SkeletonEcho):
+    """A model that names the section (and the report) in quotes, as the prompt does (seen with the 1.5B)."""
+
+    def generate(self, prompt: str, **kw) -> Iterator[str]:
+        title = re.search(r"中“(.+?)”这一节", prompt.strip().split("\n")[-1]).group(1)
+        report_title = re.search(r"《(.+?)》", prompt.strip().split("\n")[-1]).group(1)
+        yield f"学校党支部在“{title}”方面扎实推进，写入《{report_title}》。"
+        yield from super().generate(prompt, **kw)
+
+
+def test_the_section_and_report_titles_in_quotes_are_not_inventions(facts):
+    report = draft_report(facts, backend=echo_for(facts, QuotesItsSection))
+    for s in model_written(report):
+        assert s.text.startswith("学校党支部在“"), (s.id, s.text[:60])
+        assert not any("不在事实中" in w for w in s.warnings), (s.id, s.warnings)
