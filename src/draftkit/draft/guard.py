@@ -113,10 +113,28 @@ def _msg(key: str, **values: Any) -> str:
     return str(guard_data()["messages"][key]).format(**values)
 
 
+#: the files the allowed quoted terms come from (in the prompts directory)
+ALLOWED_TERM_FILES = ("guard.yaml", "jieba_userdict.txt", "era.yaml", "practices.yaml")
+
+
+def allowed_terms() -> frozenset[str]:
+    """Quoted terms allowed without facts (see ``_allowed_terms_cached``), read again when one of
+    :data:`ALLOWED_TERM_FILES` changes (its modification time or size), as the other data files are."""
+    root = prompts_path()
+    stamp = []
+    for name in ALLOWED_TERM_FILES:
+        try:
+            st = (root / name).stat()
+            stamp.append((st.st_mtime_ns, st.st_size))
+        except OSError:
+            stamp.append(None)
+    return _allowed_terms_cached(str(root), tuple(stamp))
+
+
 @lru_cache(maxsize=4)
-def _allowed_terms_cached(root: str) -> frozenset[str]:
+def _allowed_terms_cached(root: str, stamp: tuple) -> frozenset[str]:
     """Quoted terms allowed without facts: guard.yaml, the jieba user dictionary, the era table and
-    the practices catalogue (when present)."""
+    the practices catalogue (when present). ``stamp`` is the files' versions (only the cache key)."""
     d = guard_data()
     terms = {str(t) for t in d.get("quoted_allowed") or []}
     userdict = Path(root) / "jieba_userdict.txt"
@@ -147,7 +165,7 @@ _TITLED = re.compile(r"《([^《》\n]{2,40})》")
 def invented_quotes(sentence: str, supported: str) -> list[tuple[str, str]]:
     """(rule, reason) for each quoted phrase or 《》 title in ``sentence`` that ``supported`` (the
     facts, skeleton and era wording, without quote marks) and the allowed lists do not hold."""
-    allowed = _allowed_terms_cached(str(prompts_path()))
+    allowed = allowed_terms()
     titles = {_bare(t) for t in guard_data().get("titles_allowed") or []}
     out = []
     for m in _QUOTED.finditer(sentence):
