@@ -1,4 +1,5 @@
-"""Shared fixtures: where the repository, the seed reports and the samples are."""
+"""Shared fixtures: where the repository, the seed reports and the samples are, and one embedding
+pass per distinct passage in a session (see ``embed_each_passage_once``)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,44 @@ import pytest
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 SEEDS_DIR = REPO_ROOT.parent / "shared" / "corpus" / "seeds"
+
+
+#: passages whose vectors the session keeps (384 float32 each: about 75 MB at most)
+PASSAGE_MEMO_SIZE = 50_000
+
+
+@pytest.fixture(scope="session", autouse=True)
+def embed_each_passage_once():
+    """The suite builds indexes over the same sample reports many times (the reuse and drafting
+    fixtures, the front door's build, the retrieval index over the samples and the seeds). The real
+    model embeds each distinct passage once per session; a later build of the same text by the same
+    model, dtype and prefix reuses that vector instead of running the model again. Queries are never
+    reused (their timing and threading are tested), and an app started in a subprocess embeds for
+    itself. Progress and batching are the builder's own, unchanged."""
+    try:
+        from draftkit.retrieval.embed import Embedder
+    except ImportError:  # the retrieval extra is not installed: nothing embeds
+        yield
+        return
+    import numpy as np
+
+    original = Embedder._encode
+    memo: dict[tuple[str, str, str, str, str], np.ndarray] = {}
+
+    def encode(self, texts, prefix, show_progress):
+        if not texts or prefix != self.passage_prefix:
+            return original(self, texts, prefix, show_progress)
+        keys = [(self.name, self.dtype, str(self.path), prefix, t) for t in texts]
+        missing = list(dict.fromkeys(k for k in keys if k not in memo))
+        fresh = dict(zip(missing, original(self, [k[-1] for k in missing], prefix, show_progress), strict=True)
+                     ) if missing else {}
+        if len(memo) + len(fresh) <= PASSAGE_MEMO_SIZE:
+            memo.update(fresh)
+        return np.stack([memo[k] if k in memo else fresh[k] for k in keys])
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(Embedder, "_encode", encode)
+        yield
 
 
 @pytest.fixture(scope="session")

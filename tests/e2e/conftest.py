@@ -3,9 +3,10 @@
 The server runs ``python app.py`` with its data folder in a session tmp dir. The index is copied in
 from ``DRAFTKIT_E2E_INDEX`` (a prebuilt index folder) or from a cache of an earlier session's build
 (``~/.cache/draftkit/e2e-index/<key>``; the key hashes the sample corpus, the embedder, and the ingest
-and retrieval code and data); otherwise the app's first start builds it from ``samples/corpus`` (the first-run path the
-secretary sees), and the result is cached. Chromium is the system one (``/usr/bin/chromium``); a
-browser is never downloaded.
+and retrieval code and data); otherwise the app's first-run step (``draftkit.ui.app.ensure_index``, the
+build from ``samples/corpus`` the secretary sees) runs in this process before the app starts, so the
+session embeds those passages once (tests/conftest.py), and the result is cached. Chromium is the
+system one (``/usr/bin/chromium``); a browser is never downloaded.
 """
 
 from __future__ import annotations
@@ -59,6 +60,17 @@ def index_cache_dir() -> Path:
     return Path.home() / ".cache" / "draftkit" / "e2e-index" / digest.hexdigest()[:16]
 
 
+def first_run_build(data_dir: Path, index_dir: Path) -> None:
+    """What ``python app.py`` does first on a machine with no index: ``ensure_index`` builds it from
+    ``samples/corpus`` (here in the test process, see the module docstring)."""
+    from draftkit.config import Settings
+    from draftkit.ui.app import ensure_index
+    from draftkit.ui.context import AppContext
+
+    settings = Settings(data_dir=data_dir, index_dir=index_dir, samples_dir=REPO_ROOT / "samples")
+    assert ensure_index(AppContext.from_settings(settings, index_dir)), "the first-run build made no index"
+
+
 @pytest.fixture(scope="session")
 def app_server(tmp_path_factory: pytest.TempPathFactory, chromium_path: Path) -> Iterator[AppServer]:
     root = tmp_path_factory.mktemp("ui-e2e")
@@ -67,9 +79,11 @@ def app_server(tmp_path_factory: pytest.TempPathFactory, chromium_path: Path) ->
     cached = Path(given) if given else index_cache_dir()
     if (cached / "manifest.json").is_file():
         shutil.copytree(cached, index_dir)
+    else:
+        first_run_build(root / "first-run", index_dir)
     server = AppServer(data_dir=root / "var", index_dir=index_dir, port=free_port(), log_path=root / "app.log")
     server.start()
-    if not given and not cached.exists() and (index_dir / "manifest.json").is_file():  # the first run built it
+    if not given and not cached.exists() and (index_dir / "manifest.json").is_file():  # first_run_build made it
         staging = cached.with_name(cached.name + f".tmp{os.getpid()}")
         shutil.copytree(index_dir, staging)
         try:
