@@ -226,6 +226,8 @@ def guard_section(text: str, skeleton: str, facts: Facts, era: EraContext, *,
     for ex in exemplars:
         exemplar_grams |= ngrams(normalize(ex), NGRAM)
     skeleton_grams = ngrams(normalize(skeleton), NGRAM)
+    # set phrases as long as an n-gram (the era's guiding line, allowed terms): 排比 sentences share them
+    set_phrases = {n for p in [*era_allowed(era), *allowed_terms()] if len(n := normalize(str(p))) >= NGRAM}
 
     def copied(sentence: str) -> bool:
         if not exemplar_grams or len(sentence) < COPY_MIN_CHARS:
@@ -263,7 +265,7 @@ def guard_section(text: str, skeleton: str, facts: Facts, era: EraContext, *,
             elif copied(sent.strip()):
                 removed.append(SentenceRemoval(sentence=sent.strip(), reasons=[_msg("copied")],
                                        rules=["guard.copied_exemplar"]))
-            elif said and len(sent.strip()) >= COPY_MIN_CHARS and copy_ratio(sent, said)[0] >= REPEAT_MAX_SHARE:
+            elif said and len(sent.strip()) >= COPY_MIN_CHARS and _repeat_share(sent, said, set_phrases) >= REPEAT_MAX_SHARE:
                 removed.append(SentenceRemoval(sentence=sent.strip(), reasons=[_msg("repeat_reason")],
                                                rules=["guard.repeated"]))
                 repeats += 1
@@ -329,6 +331,27 @@ def guard_section(text: str, skeleton: str, facts: Facts, era: EraContext, *,
         key = "repaired_marker" if all(x.startswith(("【待补充", "【待核实")) for x in r.facts) else "repaired"
         warnings.append(_msg(key, fact="、".join(r.facts), sentence=r.sentence))
     return GuardResult(text=kept, removed=removed, repaired=repairs, warnings=warnings, sentences=total)
+
+
+def _repeat_share(sentence: str, said: set[str], set_phrases: set[str]) -> float:
+    """The share of ``sentence``'s own wording inside n-grams of ``said``, where a set phrase said
+    before does not count as the sentence's wording: "坚持以习近平新时代中国特色社会主义思想为指导，…"
+    said twice with different tails is parallel prose, not a loop (a set phrase said for the first
+    time is new wording). A sentence that is all set phrase is measured whole."""
+    norm = normalize(sentence)
+    if len(norm) < NGRAM:
+        return 0.0
+    covered = bytearray(len(norm))
+    for i in range(len(norm) - NGRAM + 1):
+        if norm[i : i + NGRAM] in said:
+            covered[i : i + NGRAM] = b"\x01" * NGRAM
+    fixed = bytearray(len(norm))  # set phrases said before: neither repeated nor new wording
+    for p in set_phrases:
+        for m in re.finditer(re.escape(p), norm):
+            if all(covered[m.start() : m.end()]):
+                fixed[m.start() : m.end()] = b"\x01" * len(p)
+    own = [i for i in range(len(norm)) if not fixed[i]] or range(len(norm))
+    return sum(covered[i] for i in own) / len(own)
 
 
 def _cut_to(paragraphs: list[str], max_chars: int) -> tuple[list[str], list[str]]:
