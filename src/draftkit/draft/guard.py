@@ -309,10 +309,12 @@ def guard_section(text: str, skeleton: str, facts: Facts, era: EraContext, *,
         carried = {s: {f.fact for f in unused_facts(s, facts)} for s in candidates} if lost else {}
         chosen: dict[str, list[str]] = {}
         for f in lost:
-            for s in candidates:
-                if not _lists(carried[s], f.fact):
-                    chosen.setdefault(s, []).append(_fact_desc(f, facts))
-                    break
+            # the first sentence that states the fact word for word, else the first credited with it
+            # ("党史学习教育" is credited with the activity "党史学习教育读书班" but lacks its count)
+            carriers = [s for s in candidates if not _lists(carried[s], f.fact)]
+            best = next((s for s in carriers if _stated_in(f, _bare(s))), carriers[0] if carriers else None)
+            if best is not None:
+                chosen.setdefault(best, []).append(_fact_desc(f, facts))
         for m in lost_markers:
             for s in candidates:
                 if m in s:

@@ -314,3 +314,16 @@ def test_a_loop_on_the_guiding_line_is_still_removed(overview):
     result = guard_section(skeleton + first * 3, skeleton, facts, plan.era, heading=sp.heading)
     assert result.text == skeleton + first
     assert [r.rules for r in result.removed] == [["guard.repeated"]] * 2
+
+
+def test_a_cut_activity_is_put_back_by_the_sentence_that_states_its_count(sample_facts):
+    """A cut that loses "开办党史学习教育读书班3期" puts back that sentence, not the first one fuzzily
+    credited with the activity ("按照上级关于党史学习教育的部署…", which lacks the count)."""
+    facts = sample_facts("qinghe_yizhong_2021")
+    plan = plan_report(facts)
+    sp = plan.section("theory")
+    skeleton = render_skeleton(plan, sp, facts).text
+    text = "\n".join(reversed(skeleton.split("\n")))  # the facts come last, past the ceiling
+    result = guard_section(text, skeleton, facts, plan.era, heading=sp.heading, max_chars=60)
+    assert not result.fell_back, result.warnings
+    assert "党史学习教育读书班3期" in result.text
