@@ -403,7 +403,7 @@ def _check_roles(para: Paragraph, sup: _Support, pats: _Patterns) -> list[Findin
             verb = pats.role_verb.search(text[max(0, m.start() - 4) : m.start()])
             stop = m.start() - (len(verb.group(0)) if verb else 0)
             spans = [(st, m.end(), text[st:stop]) for st in (stop - n for n in (4, 3, 2))
-                     if st >= 0 and (st == 0 or text[st - 1] in _BOUNDARY) and _name_ok(text[st:stop], d)]
+                     if st >= 0 and _name_starts(text, st, d) and _name_ok(text[st:stop], d)]
         # several readings ("王芳担" / "王芳"): any that holds the role clears it; show one the facts know
         if not spans or any(c in names for _, _, c in spans):
             continue
@@ -469,13 +469,18 @@ def _name_ending(text: str, end: int, d: dict) -> str | None:
         if st < 0:
             continue
         name = text[st:end]
-        before = text[st - 1] if st > 0 else ""
-        boundary = st == 0 or before in _BOUNDARY or before in "由和与及请对向给被让是了为等有" or any(
-            text[:st].endswith(t) for t in d["titles_before"]
-        )
-        if boundary and _name_ok(name, d):
+        if _name_starts(text, st, d) and _name_ok(name, d):
             return name
     return None
+
+
+def _name_starts(text: str, st: int, d: dict) -> bool:
+    """Whether a name may start at ``st``: the paragraph's start, punctuation, a function character
+    ("由王芳担任书记") or a title."""
+    before = text[st - 1] if st > 0 else ""
+    return st == 0 or before in _BOUNDARY or before in "由和与及请对向给被让是了为等有" or any(
+        text[:st].endswith(t) for t in d["titles_before"]
+    )
 
 
 def _strip_generic(prefix: str, generic: list[str]) -> str:

@@ -138,6 +138,8 @@ def test_swapped_roles_on_the_sample(sanshi):
         ("郭晨任校长，王芳任书记。", "王芳任书记"),
         ("会上，赵敏兼任书记。", "赵敏兼任书记"),
         ("韩雪同志担任书记。", "韩雪同志担任书记"),
+        ("经支部委员会研究，由王芳担任书记。", "王芳担任书记"),  # a function character before the name
+        ("决定由郭晨同志任书记。", "郭晨同志任书记"),
     ],
 )
 def test_a_role_verb_is_not_read_into_the_name(sanshi, text, shown):
