@@ -403,7 +403,7 @@ def _check_roles(para: Paragraph, sup: _Support, pats: _Patterns) -> list[Findin
             verb = pats.role_verb.search(text[max(0, m.start() - 4) : m.start()])
             stop = m.start() - (len(verb.group(0)) if verb else 0)
             spans = [(st, m.end(), text[st:stop]) for st in (stop - n for n in (4, 3, 2))
-                     if st >= 0 and (st == 0 or text[st - 1] in _BOUNDARY) and _name_ok(text[st:stop], d)]
+                     if st >= 0 and _name_starts(text, st, d) and _name_ok(text[st:stop], d)]
         # several readings ("王芳担" / "王芳"): any that holds the role clears it; show one the facts know
         if not spans or any(c in names for _, _, c in spans):
             continue
@@ -425,7 +425,9 @@ def _surname_ok(name: str, d: dict) -> bool:
 def _name_ok(name: str, d: dict) -> bool:
     if not re.fullmatch(f"[{HAN}]+", name):
         return False
-    if name in d["not_names"] or name[:2] in d["not_names"] or name[-2:] in d["not_names"]:
+    compound = len(name) >= 3 and any(name.startswith(c) for c in d["compound_surnames"])
+    # a compound surname is a not_name alone (so "欧阳" is never a name) but starts "欧阳明"
+    if name in d["not_names"] or (name[:2] in d["not_names"] and not compound) or name[-2:] in d["not_names"]:
         return False
     if any(ch in d.get("name_bad_chars", "") for ch in name[1:]):
         return False
@@ -447,21 +449,38 @@ def _names_in(text: str, pats: _Patterns) -> list[tuple[int, int, str]]:
         if name:
             found.setdefault(e0, (e0, e0 + len(name), name))
     for m in pats.title_after.finditer(text):
-        s0 = m.start()
-        for length in (4, 3, 2):
-            st = s0 - length
-            if st < 0:
-                continue
-            name = text[st:s0]
-            before = text[st - 1] if st > 0 else ""
-            boundary = st == 0 or before in _BOUNDARY or before in "由和与及请对向给被让是了为等有" or any(
-                text[:st].endswith(t) for t in d["titles_before"]
-            )
-            if boundary and _name_ok(name, d):
+        # "王芳任书记": the name ends before a role verb; the verb-less reading ("王芳任") is the fallback
+        verb = pats.role_verb.search(text[max(0, m.start() - 4) : m.start()])
+        for s0 in ([m.start() - len(verb.group(0))] if verb else []) + [m.start()]:
+            name = _name_ending(text, s0, d)
+            if name:
+                st = s0 - len(name)
                 if not any(a <= st < b for a, b, _ in found.values()):
                     found.setdefault(st, (st, s0, name))
                 break
     return sorted(found.values())
+
+
+def _name_ending(text: str, end: int, d: dict) -> str | None:
+    """The person name (longest first, 2–4 characters) that ends at ``end`` and starts at a
+    boundary (the paragraph's start, punctuation, a function character or a title), if any."""
+    for length in (4, 3, 2):
+        st = end - length
+        if st < 0:
+            continue
+        name = text[st:end]
+        if _name_starts(text, st, d) and _name_ok(name, d):
+            return name
+    return None
+
+
+def _name_starts(text: str, st: int, d: dict) -> bool:
+    """Whether a name may start at ``st``: the paragraph's start, punctuation, a function character
+    ("由王芳担任书记") or a title."""
+    before = text[st - 1] if st > 0 else ""
+    return st == 0 or before in _BOUNDARY or before in "由和与及请对向给被让是了为等有" or any(
+        text[:st].endswith(t) for t in d["titles_before"]
+    )
 
 
 def _strip_generic(prefix: str, generic: list[str]) -> str:

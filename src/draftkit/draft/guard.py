@@ -113,10 +113,28 @@ def _msg(key: str, **values: Any) -> str:
     return str(guard_data()["messages"][key]).format(**values)
 
 
+#: the files the allowed quoted terms come from (in the prompts directory)
+ALLOWED_TERM_FILES = ("guard.yaml", "jieba_userdict.txt", "era.yaml", "practices.yaml")
+
+
+def allowed_terms() -> frozenset[str]:
+    """Quoted terms allowed without facts (see ``_allowed_terms_cached``), read again when one of
+    :data:`ALLOWED_TERM_FILES` changes (its modification time or size), as the other data files are."""
+    root = prompts_path()
+    stamp = []
+    for name in ALLOWED_TERM_FILES:
+        try:
+            st = (root / name).stat()
+            stamp.append((st.st_mtime_ns, st.st_size))
+        except OSError:
+            stamp.append(None)
+    return _allowed_terms_cached(str(root), tuple(stamp))
+
+
 @lru_cache(maxsize=4)
-def _allowed_terms_cached(root: str) -> frozenset[str]:
+def _allowed_terms_cached(root: str, stamp: tuple) -> frozenset[str]:
     """Quoted terms allowed without facts: guard.yaml, the jieba user dictionary, the era table and
-    the practices catalogue (when present)."""
+    the practices catalogue (when present). ``stamp`` is the files' versions (only the cache key)."""
     d = guard_data()
     terms = {str(t) for t in d.get("quoted_allowed") or []}
     userdict = Path(root) / "jieba_userdict.txt"
@@ -147,7 +165,7 @@ _TITLED = re.compile(r"《([^《》\n]{2,40})》")
 def invented_quotes(sentence: str, supported: str) -> list[tuple[str, str]]:
     """(rule, reason) for each quoted phrase or 《》 title in ``sentence`` that ``supported`` (the
     facts, skeleton and era wording, without quote marks) and the allowed lists do not hold."""
-    allowed = _allowed_terms_cached(str(prompts_path()))
+    allowed = allowed_terms()
     titles = {_bare(t) for t in guard_data().get("titles_allowed") or []}
     out = []
     for m in _QUOTED.finditer(sentence):
@@ -208,6 +226,8 @@ def guard_section(text: str, skeleton: str, facts: Facts, era: EraContext, *,
     for ex in exemplars:
         exemplar_grams |= ngrams(normalize(ex), NGRAM)
     skeleton_grams = ngrams(normalize(skeleton), NGRAM)
+    # set phrases as long as an n-gram (the era's guiding line, allowed terms): 排比 sentences share them
+    set_phrases = {n for p in [*era_allowed(era), *allowed_terms()] if len(n := normalize(str(p))) >= NGRAM}
 
     def copied(sentence: str) -> bool:
         if not exemplar_grams or len(sentence) < COPY_MIN_CHARS:
@@ -245,7 +265,7 @@ def guard_section(text: str, skeleton: str, facts: Facts, era: EraContext, *,
             elif copied(sent.strip()):
                 removed.append(SentenceRemoval(sentence=sent.strip(), reasons=[_msg("copied")],
                                        rules=["guard.copied_exemplar"]))
-            elif said and len(sent.strip()) >= COPY_MIN_CHARS and copy_ratio(sent, said)[0] >= REPEAT_MAX_SHARE:
+            elif said and len(sent.strip()) >= COPY_MIN_CHARS and _repeat_share(sent, said, set_phrases) >= REPEAT_MAX_SHARE:
                 removed.append(SentenceRemoval(sentence=sent.strip(), reasons=[_msg("repeat_reason")],
                                                rules=["guard.repeated"]))
                 repeats += 1
@@ -289,10 +309,12 @@ def guard_section(text: str, skeleton: str, facts: Facts, era: EraContext, *,
         carried = {s: {f.fact for f in unused_facts(s, facts)} for s in candidates} if lost else {}
         chosen: dict[str, list[str]] = {}
         for f in lost:
-            for s in candidates:
-                if not _lists(carried[s], f.fact):
-                    chosen.setdefault(s, []).append(_fact_desc(f, facts))
-                    break
+            # the first sentence that states the fact word for word, else the first credited with it
+            # ("党史学习教育" is credited with the activity "党史学习教育读书班" but lacks its count)
+            carriers = [s for s in candidates if not _lists(carried[s], f.fact)]
+            best = next((s for s in carriers if _stated_in(f, _bare(s))), carriers[0] if carriers else None)
+            if best is not None:
+                chosen.setdefault(best, []).append(_fact_desc(f, facts))
         for m in lost_markers:
             for s in candidates:
                 if m in s:
@@ -311,6 +333,27 @@ def guard_section(text: str, skeleton: str, facts: Facts, era: EraContext, *,
         key = "repaired_marker" if all(x.startswith(("【待补充", "【待核实")) for x in r.facts) else "repaired"
         warnings.append(_msg(key, fact="、".join(r.facts), sentence=r.sentence))
     return GuardResult(text=kept, removed=removed, repaired=repairs, warnings=warnings, sentences=total)
+
+
+def _repeat_share(sentence: str, said: set[str], set_phrases: set[str]) -> float:
+    """The share of ``sentence``'s own wording inside n-grams of ``said``, where a set phrase said
+    before does not count as the sentence's wording: "坚持以习近平新时代中国特色社会主义思想为指导，…"
+    said twice with different tails is parallel prose, not a loop (a set phrase said for the first
+    time is new wording). A sentence that is all set phrase is measured whole."""
+    norm = normalize(sentence)
+    if len(norm) < NGRAM:
+        return 0.0
+    covered = bytearray(len(norm))
+    for i in range(len(norm) - NGRAM + 1):
+        if norm[i : i + NGRAM] in said:
+            covered[i : i + NGRAM] = b"\x01" * NGRAM
+    fixed = bytearray(len(norm))  # set phrases said before: neither repeated nor new wording
+    for p in set_phrases:
+        for m in re.finditer(re.escape(p), norm):
+            if all(covered[m.start() : m.end()]):
+                fixed[m.start() : m.end()] = b"\x01" * len(p)
+    own = [i for i in range(len(norm)) if not fixed[i]] or range(len(norm))
+    return sum(covered[i] for i in own) / len(own)
 
 
 def _cut_to(paragraphs: list[str], max_chars: int) -> tuple[list[str], list[str]]:

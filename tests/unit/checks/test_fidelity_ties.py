@@ -129,3 +129,36 @@ def test_swapped_roles_on_the_sample(sanshi):
     found = [f for f in unsupported_facts("支部委员会成员为书记王芳、组织委员李明华。", sanshi) if f.severity == "P0"]
     assert [f.text for f in found] == ["书记王芳", "组织委员李明华"]
     assert "事实中书记为李明华" in found[0].message and "事实中组织委员为王芳" in found[1].message
+
+
+@pytest.mark.parametrize(
+    ("text", "shown"),
+    [
+        ("王芳任书记。", "王芳任书记"),
+        ("郭晨任校长，王芳任书记。", "王芳任书记"),
+        ("会上，赵敏兼任书记。", "赵敏兼任书记"),
+        ("韩雪同志担任书记。", "韩雪同志担任书记"),
+        ("经支部委员会研究，由王芳担任书记。", "王芳担任书记"),  # a function character before the name
+        ("决定由郭晨同志任书记。", "郭晨同志任书记"),
+    ],
+)
+def test_a_role_verb_is_not_read_into_the_name(sanshi, text, shown):
+    """"王芳任书记" names 王芳 (a known member, in the wrong role), not an unknown "王芳任"."""
+    found = unsupported_facts(text, sanshi)
+    assert [f.text for f in found if f.rule == "facts.role_contradicts"] == [shown]
+    assert [f.text for f in found if f.rule == "facts.name_unsupported"] == []
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        ("张伟任校长。", "张伟"),  # unknown name before a role verb
+        ("李任书记带头讲党课。", "李任"),  # a one-character "name" before 任: the two-character reading stays
+        ("欧阳明同志担任校长。", "欧阳明"),
+        ("校长欧阳明带头讲党课。", "欧阳明"),  # a compound surname starts a name, though "欧阳" alone is none
+        ("司马红老师获评优秀党员。", "司马红"),
+    ],
+)
+def test_an_unknown_name_before_a_role_verb_is_still_flagged(sanshi, text, name):
+    found = [f.text for f in unsupported_facts(text, sanshi) if f.rule == "facts.name_unsupported"]
+    assert found == [name]

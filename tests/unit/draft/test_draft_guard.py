@@ -296,3 +296,34 @@ def test_the_first_sentence_stays_under_any_ceiling(overview):
     facts, plan, sp, skeleton = overview
     result = guard_section(skeleton, skeleton, facts, plan.era, heading=sp.heading, max_chars=5)
     assert not result.fell_back and result.text.startswith(skeleton.split("。")[0])
+
+
+def test_parallel_sentences_that_share_the_guiding_line_are_kept(overview):
+    """排比 on the era's guiding line: the long set phrase said again is not the sentence's own wording."""
+    facts, plan, sp, skeleton = overview
+    prose = ("坚持以习近平新时代中国特色社会主义思想为指导，深入学习贯彻党的二十大精神。"
+             "坚持以习近平新时代中国特色社会主义思想为指导，扎实开展主题党日活动。"
+             "学校党支部以习近平新时代中国特色社会主义思想为指导，落实立德树人根本任务。")
+    result = guard_section(skeleton + prose, skeleton, facts, plan.era, heading=sp.heading)
+    assert result.removed == [] and result.text == skeleton + prose
+
+
+def test_a_loop_on_the_guiding_line_is_still_removed(overview):
+    facts, plan, sp, skeleton = overview
+    first = "学校党支部坚持以习近平新时代中国特色社会主义思想为指导，全面贯彻党的教育方针。"
+    result = guard_section(skeleton + first * 3, skeleton, facts, plan.era, heading=sp.heading)
+    assert result.text == skeleton + first
+    assert [r.rules for r in result.removed] == [["guard.repeated"]] * 2
+
+
+def test_a_cut_activity_is_put_back_by_the_sentence_that_states_its_count(sample_facts):
+    """A cut that loses "开办党史学习教育读书班3期" puts back that sentence, not the first one fuzzily
+    credited with the activity ("按照上级关于党史学习教育的部署…", which lacks the count)."""
+    facts = sample_facts("qinghe_yizhong_2021")
+    plan = plan_report(facts)
+    sp = plan.section("theory")
+    skeleton = render_skeleton(plan, sp, facts).text
+    text = "\n".join(reversed(skeleton.split("\n")))  # the facts come last, past the ceiling
+    result = guard_section(text, skeleton, facts, plan.era, heading=sp.heading, max_chars=60)
+    assert not result.fell_back, result.warnings
+    assert "党史学习教育读书班3期" in result.text

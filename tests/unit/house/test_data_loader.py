@@ -86,3 +86,25 @@ def test_the_shipped_tables_build():
     assert load_era() is load_era() and load_era().congresses
     assert load_catalogue() is load_catalogue() and load_catalogue().entries
     assert load_layout() is load_layout() and kind_table() is kind_table()
+
+
+def test_the_guards_allowed_quotes_follow_the_jieba_dictionary(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                               request: pytest.FixtureRequest):
+    """A set phrase the secretary adds to prompts/jieba_userdict.txt may be quoted in a model's text
+    at once, without restarting the app (the allowed terms are read again when the file changes)."""
+    import shutil
+
+    from draftkit.config import get_settings, prompts_path
+    from draftkit.draft.guard import invented_quotes
+
+    prompts = tmp_path / "prompts"
+    shutil.copytree(prompts_path(), prompts)
+    monkeypatch.setenv("DRAFTKIT_PROMPTS_DIR", str(prompts))
+    get_settings.cache_clear()  # the process-wide settings are read once
+    request.addfinalizer(get_settings.cache_clear)  # and again after monkeypatch restores the variable
+    sentence = "学校党支部打造“青禾先锋”品牌。"
+    assert [rule for rule, _ in invented_quotes(sentence, "")] == ["guard.invented_quote"]
+    userdict = prompts / "jieba_userdict.txt"
+    userdict.write_text(userdict.read_text(encoding="utf-8") + "\n青禾先锋 10 n\n", encoding="utf-8")
+    os.utime(userdict, ns=(userdict.stat().st_atime_ns, userdict.stat().st_mtime_ns + 1_000_000))
+    assert invented_quotes(sentence, "") == []
