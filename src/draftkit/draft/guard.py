@@ -235,7 +235,7 @@ def guard_section(text: str, skeleton: str, facts: Facts, era: EraContext, *,
         ratio, _ = copy_ratio(sentence, exemplar_grams)
         return ratio >= COPY_MAX_SHARE and copy_ratio(sentence, skeleton_grams)[0] < COPY_MAX_SHARE
 
-    paragraphs = _paragraph_texts(text)
+    paragraphs, looped = _unloop(_paragraph_texts(text))
     allowed = [skeleton, *era_allowed(era), *extra_allowed]
     supported = _bare("\n".join([*fact_strings(facts), *allowed]))
     findings = _findings("\n".join(paragraphs), facts, era.year, allowed, heading)
@@ -277,6 +277,8 @@ def guard_section(text: str, skeleton: str, facts: Facts, era: EraContext, *,
             kept_paras.append(joined)
     warnings = [_msg("removed", sentence=r.sentence, reasons="；".join(r.reasons))
                 for r in removed if r.rules != ["guard.repeated"]]
+    if looped:
+        warnings.append(_msg("looped", count=len(looped), text=shorten(looped[0], 20)))
     if repeats:  # one line for a loop, not one per turn of it
         first = next(r.sentence for r in removed if r.rules == ["guard.repeated"])
         warnings.append(_msg("repeated", count=repeats, sentence=shorten(first, 30)))
@@ -354,6 +356,24 @@ def _repeat_share(sentence: str, said: set[str], set_phrases: set[str]) -> float
                 fixed[m.start() : m.end()] = b"\x01" * len(p)
     own = [i for i in range(len(norm)) if not fixed[i]] or range(len(norm))
     return sum(covered[i] for i in own) / len(own)
+
+
+#: the same words (4–40 characters, within a sentence) three or more times in a row: a model's loop
+#: inside one sentence (whole sentences said again are the repeat rule's)
+_LOOP = re.compile(r"([^。！？!?\n]{4,40}?)\1{2,}")
+
+
+def _unloop(paragraphs: list[str]) -> tuple[list[str], list[str]]:
+    """(paragraphs, the looped pieces): words written three or more times in a row kept once
+    ("不断加强理论学习、不断加强理论学习、不断加强理论学习、" → once). Prose never says the same words
+    thrice running; a loop that ends in 。 is one sentence, which the repeat rule cannot see."""
+    looped: list[str] = []
+
+    def once(m: re.Match[str]) -> str:
+        looped.append(m.group(1))
+        return m.group(1)
+
+    return [_LOOP.sub(once, p) for p in paragraphs], looped
 
 
 def _cut_to(paragraphs: list[str], max_chars: int) -> tuple[list[str], list[str]]:

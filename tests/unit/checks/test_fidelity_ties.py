@@ -162,3 +162,8 @@ def test_a_role_verb_is_not_read_into_the_name(sanshi, text, shown):
 def test_an_unknown_name_before_a_role_verb_is_still_flagged(sanshi, text, name):
     found = [f.text for f in unsupported_facts(text, sanshi) if f.rule == "facts.name_unsupported"]
     assert found == [name]
+
+
+@pytest.mark.parametrize("text", ["党员教师任课。", "青年教师任教三年。", "党员任职期间廉洁自律。", "教师任期满后轮岗。"])
+def test_words_that_start_with_the_surname_ren_are_not_names(sanshi, text):
+    assert [f.text for f in unsupported_facts(text, sanshi) if f.rule == "facts.name_unsupported"] == []

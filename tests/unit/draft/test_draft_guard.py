@@ -327,3 +327,33 @@ def test_a_cut_activity_is_put_back_by_the_sentence_that_states_its_count(sample
     result = guard_section(text, skeleton, facts, plan.era, heading=sp.heading, max_chars=60)
     assert not result.fell_back, result.warnings
     assert "党史学习教育读书班3期" in result.text
+
+
+@pytest.mark.parametrize(
+    ("loop", "once"),
+    [
+        ("学校党支部坚持" + "不断加强理论学习、" * 300 + "取得实效。", "学校党支部坚持不断加强理论学习、取得实效。"),
+        ("全体党员" + "认真学习" * 200, "全体党员认真学习。"),  # no punctuation at all
+        ("推动党建与业务深度融合，" * 3 + "成效明显。", "推动党建与业务深度融合，成效明显。"),
+    ],
+)
+def test_a_loop_inside_one_sentence_is_kept_once(overview, loop, once):
+    facts, plan, sp, skeleton = overview
+    result = guard_section(skeleton + "\n" + loop, skeleton, facts, plan.era, heading=sp.heading, max_chars=2000)
+    assert not result.fell_back
+    assert result.text == skeleton + "\n" + once
+    assert sum("处接连重复的文字" in w for w in result.warnings) == 1
+
+
+@pytest.mark.parametrize(
+    "prose",
+    [
+        "做到有困难必谈、有波动必谈、有矛盾必谈。",
+        "坚持党建带团建、党建带队建、党建带工建。",
+        "哈哈哈哈的笑声。",  # one character thrice is no loop
+    ],
+)
+def test_parallel_clauses_are_no_loop(overview, prose):
+    facts, plan, sp, skeleton = overview
+    result = guard_section(skeleton + prose, skeleton, facts, plan.era, heading=sp.heading)
+    assert result.text == skeleton + prose and not result.warnings
