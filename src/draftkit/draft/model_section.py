@@ -287,7 +287,7 @@ def write_with_model(plan: ReportPlan, sp: SectionPlan, facts: Facts, skeleton: 
             answer = read_answer(backend, retry, max_tokens=max_tokens, seed=seed, emit=emit, section_id=sp.id,
                                  stream=settings.llm_stream)
             text, cut, more = settle_answer(backend, retry, answer, sp, max_tokens=max_tokens, seed=seed, emit=emit,
-                                            settings=settings, echo_of=[prompt.user])
+                                            settings=settings)
             warnings.extend(more)
         if answer.error is not None:
             if not text:
@@ -308,12 +308,11 @@ def write_with_model(plan: ReportPlan, sp: SectionPlan, facts: Facts, skeleton: 
 
 
 def settle_answer(backend: Backend, prompt: ModelPrompt, answer: Answer, sp: SectionPlan, *, max_tokens: int,
-                  seed: int | None, emit: WriterListener, settings: Settings, echo_of: list[str] | None = None
-                  ) -> tuple[str, str, list[str]]:
+                  seed: int | None, emit: WriterListener, settings: Settings) -> tuple[str, str, list[str]]:
     """(clean text, the unfinished tail cut off, warnings) of one answer: a stream cut by an error keeps
     its finished sentences, an answer cut by the token limit is continued once
     (:func:`continue_answer`), one past the character budget keeps its complete sentences; then
-    :func:`~draftkit.draft.answer.clean_answer` with the prompt (and ``echo_of``) as what an echo is."""
+    :func:`~draftkit.draft.answer.clean_answer` with the prompt as what an echo is."""
     cut, warnings = "", []
     if answer.error is not None:
         # a stream cut by a timeout or a dropped connection keeps the sentences it finished: on a
@@ -328,8 +327,7 @@ def settle_answer(backend: Backend, prompt: ModelPrompt, answer: Answer, sp: Sec
                         f"只保留了完整的句子{_cut_note(cut)}。")
     else:
         raw = answer.text
-    text = clean_answer(raw, title=sp.title, heading=sp.heading, prompt=[prompt.system, prompt.user, *(echo_of or [])],
-                        stop=prompt.stop)
+    text = clean_answer(raw, title=sp.title, heading=sp.heading, prompt=[prompt.system, prompt.user], stop=prompt.stop)
     return text, cut, warnings
 
 
