@@ -12,6 +12,9 @@ wording nor the allowed lists of ``prompts/guard.yaml``, and sentences copied fr
   copied exemplar sentence is removed, and the removal is noted in the section's warnings with the
   sentence and the reason. So is a sentence that says again what an earlier sentence of the section
   said (small models loop near the token limit); repeats do not count towards the fallback share.
+  Words said three or more times in a row inside one sentence are kept once, and text past
+  ``max_chars`` (the writer gives 2 × the section's target length) is cut at a sentence end before
+  the repair.
 - It repairs before it discards: a fact or a 【待补充】 marker the model dropped is put back by
   appending the skeleton's sentence that carries it (noted in the warnings with the sentence), so
   the section keeps the model's prose.
