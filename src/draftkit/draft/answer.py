@@ -261,6 +261,8 @@ def clean_answer(raw: str, *, title: str = "", heading: str = "", prompt: str | 
         line = re.sub(r"^\s*#+\s*", "", line)
         line = line.replace("**", "").replace("__", "").strip()
         line = re.sub(r"^[-*•]\s+", "", line)
+        # "2. 学区联合党支部……": a small model's list number; in the report it would read as a heading
+        line = re.sub(r"^\d{1,2}[.．、)）](?!\d)\s*", "", line)
         if line and not _LABEL_LINE.match(line):
             lines.append(line)
     while lines and (_PREAMBLE.match(lines[0]) or lines[0] in (title, heading)

@@ -312,6 +312,10 @@ def draft_report(facts: Facts, index: Any = None, backend: Backend | str | None 
     report.timings = {"plan": round(t_plan - t0, 4), "retrieval": round(t_retrieval - t_plan, 4),
                       "generation": round(t_end - t_retrieval, 4), "total": round(t_end - t0, 4)}
     fallbacks = [s.heading for s in report.sections if any("已改用模板稿" in w for w in s.warnings)]
+    if model_run.health.failures and fallbacks and all(s.text == s.skeleton for s in report.sections):
+        # the model was asked for and never wrote: say so first, in one line, with why
+        report.warnings.insert(0, f"模型没有用上（{model_run.health.reason}），整份报告都是模板稿（只含事实的版本）。"
+                                  "请检查模型服务或模型文件后重新生成。")
     if fallbacks:
         report.warnings.append(f"{len(fallbacks)}节改用了模板稿：{'、'.join(fallbacks)}（见各节提示）。")
     return report

@@ -161,3 +161,14 @@ def test_a_facts_line_restated_as_a_list_item_or_heading_is_an_echo(restated):
 ])
 def test_prose_and_items_in_their_own_words_are_kept(prose):
     assert strip_echo(prose, PROMPT) == prose
+
+
+
+@pytest.mark.parametrize(("raw", "clean"), [
+    ("2. 学区联合党支部在2025年加强党风廉政建设。\n3. 学区注重教育公平。", "学区联合党支部在2025年加强党风廉政建设。\n学区注重教育公平。"),
+    ("1、坚持理论学习。\n12）开展主题党日。", "坚持理论学习。\n开展主题党日。"),
+    ("2024年，学校党支部开展主题党日12次。", "2024年，学校党支部开展主题党日12次。"),  # a year is no list number
+    ("1.5倍于去年的参与人数。", "1.5倍于去年的参与人数。"),  # nor is a decimal
+])
+def test_a_models_list_numbers_are_dropped_from_its_prose(raw, clean):
+    assert clean_answer(raw) == clean

@@ -185,6 +185,28 @@ def test_after_the_first_server_failure_no_new_section_waits_on_the_model(facts)
     assert 1 <= Down.calls <= 3 < len(bodies)
     assert all(s.text == s.skeleton for s in bodies)
     assert sum("不再调用模型" in w for s in bodies for w in s.warnings) == len(bodies) - Down.calls
+    # one line first says the model was not used at all, and why
+    assert report.warnings[0].startswith("模型没有用上（") and "connection refused" in report.warnings[0]
+    assert "整份报告都是模板稿" in report.warnings[0]
+
+
+class DownAfterOne(SkeletonEcho):
+    """Writes the first section it is asked for, then the server is gone."""
+
+    concurrency = 1
+
+    def generate(self, prompt: str, **kw) -> Iterator[str]:
+        if self.prompts:
+            raise BackendError("无法连接 http://127.0.0.1:9/v1 / connection refused")
+        yield "学校党支部扎实推进各项工作。"
+        yield from super().generate(prompt, **kw)
+
+
+def test_a_model_that_wrote_some_sections_gets_no_not_used_line(facts):
+    report = draft_report(facts, backend=echo_for(facts, DownAfterOne))
+    assert any(s.text != s.skeleton for s in report.sections)
+    assert any("节改用了模板稿" in w for w in report.warnings)
+    assert not any(w.startswith("模型没有用上") for w in report.warnings)
 
 
 def test_a_parent_lead_is_not_sent_to_the_model(sample_facts):
