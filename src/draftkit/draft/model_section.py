@@ -265,28 +265,29 @@ def write_with_model(plan: ReportPlan, sp: SectionPlan, facts: Facts, skeleton: 
         prompt, max_tokens, fitted = fit_prompt(plan, sp, facts, exemplars, backend, settings, length=length,
                                                 skeleton=skeleton, max_tokens=max_tokens)
         warnings.extend(fitted)
-        answer = read_answer(backend, prompt, max_tokens=max_tokens, seed=seed, emit=emit, section_id=sp.id,
-                             stream=settings.llm_stream)
+
+        def ask(p: ModelPrompt, again: str = "") -> Answer:
+            if again:  # a second request: say why, and clear what the first one showed
+                warnings.append(again)
+                emit(WriterEvent.start(sp.id))
+            return read_answer(backend, p, max_tokens=max_tokens, seed=seed, emit=emit, section_id=sp.id,
+                               stream=settings.llm_stream)
+
+        answer = ask(prompt)
         if answer.overflow and prompt.exemplars:  # the server counts differently: once more, without exemplars
             prompt = render_model_prompt(plan, sp, facts, exemplars, settings, length=length, skeleton=skeleton,
                                          max_exemplars=0)
-            warnings.append(f"模型服务报告提示超出上下文长度，已去掉参考范文重试：{answer.error}")
-            emit(WriterEvent.start(sp.id))
-            answer = read_answer(backend, prompt, max_tokens=max_tokens, seed=seed, emit=emit, section_id=sp.id,
-                                 stream=settings.llm_stream)
+            answer = ask(prompt, f"模型服务报告提示超出上下文长度，已去掉参考范文重试：{answer.error}")
         text, cut, more = settle_answer(backend, prompt, answer, sp, max_tokens=max_tokens, seed=seed, emit=emit,
                                         settings=settings)
         warnings.extend(more)
         if not text and answer.error is None and answer.text.strip():
             # the model wrote, but only the prompt given back (a small model lists the facts): ask once
             # more for prose, with the list named as what not to write
-            retry = ModelPrompt(system=prompt.system, user=_env(settings).get_template("_retry.j2").render(
+            prompt = ModelPrompt(system=prompt.system, user=_env(settings).get_template("_retry.j2").render(
                 user=prompt.user).strip(), stop=prompt.stop, length=prompt.length, exemplars=prompt.exemplars)
-            warnings.append("模型的第一稿只是把提示中的事实清单抄了回来，已请模型用成段的文字重写一次。")
-            emit(WriterEvent.start(sp.id))
-            answer = read_answer(backend, retry, max_tokens=max_tokens, seed=seed, emit=emit, section_id=sp.id,
-                                 stream=settings.llm_stream)
-            text, cut, more = settle_answer(backend, retry, answer, sp, max_tokens=max_tokens, seed=seed, emit=emit,
+            answer = ask(prompt, "模型的第一稿只是把提示中的事实清单抄了回来，已请模型用成段的文字重写一次。")
+            text, cut, more = settle_answer(backend, prompt, answer, sp, max_tokens=max_tokens, seed=seed, emit=emit,
                                             settings=settings)
             warnings.extend(more)
         if answer.error is not None:

@@ -260,11 +260,20 @@ def test_a_sentence_said_again_is_removed_and_the_section_kept(overview, again):
     assert w.startswith("已删去2句与本节前文重复的话")
 
 
-def test_sentences_that_share_only_set_phrases_are_kept(overview):
+@pytest.mark.parametrize(
+    "prose",
+    [
+        ("学校党支部严格落实“三会一课”制度，坚持每月开展主题党日。"
+         "学校党支部严格落实谈心谈话制度，支部委员每学期与党员谈心一次。"
+         "学校党支部严格落实组织生活会制度，认真开展批评与自我批评。"),
+        # 排比 on the era's guiding line: the long set phrase said again is not the sentence's own wording
+        ("坚持以习近平新时代中国特色社会主义思想为指导，深入学习贯彻党的二十大精神。"
+         "坚持以习近平新时代中国特色社会主义思想为指导，扎实开展主题党日活动。"
+         "学校党支部以习近平新时代中国特色社会主义思想为指导，落实立德树人根本任务。"),
+    ],
+)
+def test_parallel_sentences_that_share_set_phrases_are_kept(overview, prose):
     facts, plan, sp, skeleton = overview
-    prose = ("学校党支部严格落实“三会一课”制度，坚持每月开展主题党日。"
-             "学校党支部严格落实谈心谈话制度，支部委员每学期与党员谈心一次。"
-             "学校党支部严格落实组织生活会制度，认真开展批评与自我批评。")
     result = guard_section(skeleton + prose, skeleton, facts, plan.era, heading=sp.heading)
     assert result.removed == [] and result.text == skeleton + prose
 
@@ -296,16 +305,6 @@ def test_the_first_sentence_stays_under_any_ceiling(overview):
     facts, plan, sp, skeleton = overview
     result = guard_section(skeleton, skeleton, facts, plan.era, heading=sp.heading, max_chars=5)
     assert not result.fell_back and result.text.startswith(skeleton.split("。")[0])
-
-
-def test_parallel_sentences_that_share_the_guiding_line_are_kept(overview):
-    """排比 on the era's guiding line: the long set phrase said again is not the sentence's own wording."""
-    facts, plan, sp, skeleton = overview
-    prose = ("坚持以习近平新时代中国特色社会主义思想为指导，深入学习贯彻党的二十大精神。"
-             "坚持以习近平新时代中国特色社会主义思想为指导，扎实开展主题党日活动。"
-             "学校党支部以习近平新时代中国特色社会主义思想为指导，落实立德树人根本任务。")
-    result = guard_section(skeleton + prose, skeleton, facts, plan.era, heading=sp.heading)
-    assert result.removed == [] and result.text == skeleton + prose
 
 
 def test_a_loop_on_the_guiding_line_is_still_removed(overview):
